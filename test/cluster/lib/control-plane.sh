@@ -1,0 +1,432 @@
+# shellcheck shell=bash
+# The local test control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) as
+# plain background processes, for control-plane-up.sh / control-plane-down.sh and the integration tests.
+# Sourcing this file only defines functions and defaulted variables: nothing runs, no shell option changes,
+# and nothing here calls exit.
+#
+# For tests:
+#   redispair::cp::kubectl ARGS...        the pinned kubectl with the cluster's admin kubeconfig
+#   redispair::cp::kubeconfig             prints the admin kubeconfig path
+#   redispair::cp::wait_ready [SECONDS]   waits for kube-apiserver /readyz (default CP_READY_TIMEOUT)
+#   redispair::cp::is_healthy             0 when every component runs and /readyz answers ok
+#   redispair::cp::stop_apiserver         stops kube-apiserver only (etcd and the controllers keep running)
+#   redispair::cp::start_apiserver        starts it again with the same flags and waits for /readyz
+#   redispair::cp::restart_apiserver      both of the above
+#   redispair::cp::etcd_revision          prints etcd's current revision
+#   redispair::cp::etcd_compact [REV]     compacts etcd history up to REV (default: the current revision)
+#   redispair::cp::expire_watch_history   compaction + apiserver restart: any resourceVersion older than now
+#                                         then gets 410 Gone / "too old resource version" on watch
+#
+# Every knob below can be set in the environment before sourcing (or before running the scripts).
+
+[[ -n "${REDISPAIR_CP_SH_LOADED:-}" ]] && return 0
+REDISPAIR_CP_SH_LOADED=1
+
+REDISPAIR_CP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+# shellcheck source=scripts/lib/log.sh
+source "${REDISPAIR_CP_ROOT}/scripts/lib/log.sh"
+# shellcheck source=test/cluster/versions.sh
+source "${REDISPAIR_CP_ROOT}/test/cluster/versions.sh"
+# shellcheck source=test/cluster/lib/pki.sh
+source "${REDISPAIR_CP_ROOT}/test/cluster/lib/pki.sh"
+
+# State (PKI, etcd data, logs, pid files, kubeconfigs). Outside the repo; survives until --purge.
+: "${REDISPAIR_CLUSTER_DIR:=/tmp/redispair-cluster}"
+# Ports. etcd sits off its usual 2379/2380 so that it never meets a system etcd (Debian's, minikube's).
+: "${ETCD_CLIENT_PORT:=23790}"
+: "${ETCD_PEER_PORT:=23800}"
+: "${APISERVER_PORT:=6443}"
+: "${KCM_PORT:=10257}"
+: "${SCHEDULER_PORT:=10259}"
+# 0.0.0.0 so that kubelets in network namespaces (a later step) can reach the API server on a host-side address.
+: "${APISERVER_BIND_ADDRESS:=0.0.0.0}"
+# The address published in the `kubernetes` Service's endpoints. It may not be loopback (endpoint validation
+# refuses 127.0.0.0/8), so empty means "let kube-apiserver pick the default-route interface". It is added to the
+# serving certificate.
+: "${APISERVER_ADVERTISE_ADDRESS:=}"
+# Hook for more serving-certificate SANs (space or comma separated IPs / DNS names), e.g. the host side of the
+# veth pairs that kubelet nodes in network namespaces use. Changing it re-issues the certificate on the next up.
+: "${APISERVER_EXTRA_SANS:=}"
+: "${SERVICE_CIDR:=10.96.0.0/12}"
+# First IP of SERVICE_CIDR: the ClusterIP of the `kubernetes` Service, so it must be in the certificate.
+: "${SERVICE_CIDR_FIRST_IP:=10.96.0.1}"
+: "${SERVICE_NODE_PORT_RANGE:=30000-32767}"
+# Extra flags, split on whitespace, appended last (so they win).
+: "${ETCD_EXTRA_ARGS:=}"
+: "${APISERVER_EXTRA_ARGS:=}"
+: "${KCM_EXTRA_ARGS:=}"
+: "${SCHEDULER_EXTRA_ARGS:=}"
+# Named timeouts (seconds) and the poll interval.
+: "${CP_ETCD_TIMEOUT:=30}"
+: "${CP_READY_TIMEOUT:=120}"
+: "${CP_HEALTHZ_TIMEOUT:=60}"
+: "${CP_STOP_TIMEOUT:=20}"
+: "${CP_POLL_INTERVAL:=0.5}"
+
+# Components in start order; stop goes the other way.
+REDISPAIR_CP_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler)
+
+redispair::cp::pki_dir() { printf '%s\n' "${REDISPAIR_CLUSTER_DIR}/pki"; }
+redispair::cp::kubeconfig() { printf '%s\n' "${REDISPAIR_CLUSTER_DIR}/kubeconfig"; }
+redispair::cp::log_file() { printf '%s\n' "${REDISPAIR_CLUSTER_DIR}/logs/$1.log"; }
+redispair::cp::_pid_file() { printf '%s\n' "${REDISPAIR_CLUSTER_DIR}/run/$1.pid"; }
+redispair::cp::apiserver_url() { printf 'https://127.0.0.1:%s\n' "${APISERVER_PORT}"; }
+redispair::cp::etcd_url() { printf 'http://127.0.0.1:%s\n' "${ETCD_CLIENT_PORT}"; }
+
+redispair::cp::kubectl() {
+  "${K8S_BIN_DIR}/kubectl" --kubeconfig "$(redispair::cp::kubeconfig)" "$@"
+}
+
+# Runs "$@" every CP_POLL_INTERVAL until it succeeds or TIMEOUT seconds pass (then returns 1).
+# Prints "waiting for WHAT" progress every 5 s.
+redispair::cp::poll() {
+  local timeout="$1" what="$2"
+  shift 2
+  local start="${SECONDS}" next_note=$((SECONDS + 5))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS - start >= timeout)); then
+      return 1
+    fi
+    if ((SECONDS >= next_note)); then
+      redispair::log::step "waiting for ${what} ($((SECONDS - start))s of ${timeout}s)"
+      next_note=$((SECONDS + 5))
+    fi
+    sleep "${CP_POLL_INTERVAL}"
+  done
+}
+
+# ---- processes ---------------------------------------------------------------------------------------------
+
+# 0 when PID is a live (not zombie) process.
+redispair::cp::_alive() {
+  local pid="$1" stat
+  [[ "${pid}" =~ ^[0-9]+$ ]] || return 1
+  stat="$(cat "/proc/${pid}/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [[ "${stat:0:1}" != "Z" && "${stat:0:1}" != "X" ]]
+}
+
+# Prints the pid of COMPONENT when its pid file names a live process running that binary; else returns 1.
+# A stale pid file (process gone, or the pid reused by something else) counts as not running.
+redispair::cp::pid() {
+  local comp="$1" file pid exe
+  file="$(redispair::cp::_pid_file "${comp}")"
+  [[ -s "${file}" ]] || return 1
+  pid="$(<"${file}")"
+  redispair::cp::_alive "${pid}" || return 1
+  exe="$(readlink "/proc/${pid}/exe" 2>/dev/null)" || return 1
+  exe="${exe% (deleted)}"
+  [[ "${exe##*/}" == "${comp}" ]] || return 1
+  printf '%s\n' "${pid}"
+}
+
+redispair::cp::running() { redispair::cp::pid "$1" >/dev/null; }
+
+# Closes every inherited descriptor above 2 in the current (sub)shell. Daemons must not keep the caller's
+# pipes open: bats, for one, waits for its fd 3 to close before it finishes.
+redispair::cp::_close_inherited_fds() {
+  local fd
+  for fd in /proc/"${BASHPID}"/fd/*; do
+    fd="${fd##*/}"
+    if ((fd > 2)); then
+      eval "exec ${fd}>&-"
+    fi
+  done
+}
+
+# Starts "$@" as COMPONENT in its own session, detached from the caller, logging to logs/COMPONENT.log.
+# The child writes its own pid (after setsid, which may fork) into run/COMPONENT.pid before it execs.
+redispair::cp::_spawn() {
+  local comp="$1"
+  shift
+  local log pid_file
+  log="$(redispair::cp::log_file "${comp}")"
+  pid_file="$(redispair::cp::_pid_file "${comp}")"
+  mkdir -p "${log%/*}" "${pid_file%/*}"
+  rm -f "${pid_file}"
+  printf '\n==== %s starting %s\n' "$(date -u +%FT%TZ)" "$*" >>"${log}"
+  (
+    redispair::cp::_close_inherited_fds
+    # shellcheck disable=SC2016 # $$ and $1 belong to the inner bash
+    exec setsid bash -c 'echo "$$" >"$1.tmp" && mv "$1.tmp" "$1" && shift && exec "$@"' \
+      redispair-spawn "${pid_file}" "$@" </dev/null >>"${log}" 2>&1
+  ) &
+  if ! redispair::cp::poll 5 "${comp} to start" redispair::cp::running "${comp}"; then
+    redispair::log::error "${comp} did not start; last lines of ${log}:"
+    tail -n 20 "${log}" >&2
+    return 1
+  fi
+}
+
+# Stops COMPONENT: SIGTERM, then SIGKILL after CP_STOP_TIMEOUT seconds. Not running (or a stale pid file) is fine.
+redispair::cp::stop() {
+  local comp="$1" pid
+  if ! pid="$(redispair::cp::pid "${comp}")"; then
+    rm -f "$(redispair::cp::_pid_file "${comp}")"
+    return 0
+  fi
+  redispair::log::step "stopping ${comp} (pid ${pid})"
+  kill -TERM "${pid}" 2>/dev/null || true # it may have exited since we looked: that is the goal anyway
+  if ! redispair::cp::poll "${CP_STOP_TIMEOUT}" "${comp} to exit" eval "! redispair::cp::_alive ${pid}"; then
+    redispair::log::warn "${comp} ignored SIGTERM for ${CP_STOP_TIMEOUT}s; sending SIGKILL"
+    kill -KILL "${pid}" 2>/dev/null || true
+    if ! redispair::cp::poll 10 "${comp} to die" eval "! redispair::cp::_alive ${pid}"; then
+      redispair::log::error "${comp} (pid ${pid}) survived SIGKILL"
+      return 1
+    fi
+  fi
+  rm -f "$(redispair::cp::_pid_file "${comp}")"
+}
+
+# Fails with a clear message when PORT on 127.0.0.1 is already taken (by something that is not ours).
+redispair::cp::_check_port_free() {
+  local comp="$1" port="$2" holder
+  holder="$(ss -Hltnp "sport = :${port}" 2>/dev/null)" || true # no ss output means free
+  if [[ -n "${holder}" ]]; then
+    redispair::log::error "port ${port} needed by ${comp} is already in use: ${holder}"
+    redispair::log::error "stop that process or pick another port (see --help for the *_PORT variables)"
+    return 1
+  fi
+}
+
+# ---- components --------------------------------------------------------------------------------------------
+
+redispair::cp::_etcd_healthy() {
+  curl -fsS --max-time 2 "$(redispair::cp::etcd_url)/health" 2>/dev/null | grep -q '"health":"true"'
+}
+
+redispair::cp::start_etcd() {
+  redispair::cp::running etcd && return 0
+  redispair::cp::_check_port_free etcd "${ETCD_CLIENT_PORT}" || return 1
+  redispair::cp::_check_port_free etcd "${ETCD_PEER_PORT}" || return 1
+  local peer="http://127.0.0.1:${ETCD_PEER_PORT}"
+  local -a args=(
+    --name=redispair
+    --data-dir="${REDISPAIR_CLUSTER_DIR}/etcd"
+    --listen-client-urls="$(redispair::cp::etcd_url)"
+    --advertise-client-urls="$(redispair::cp::etcd_url)"
+    --listen-peer-urls="${peer}"
+    --initial-advertise-peer-urls="${peer}"
+    --initial-cluster="redispair=${peer}"
+    --initial-cluster-state=new
+    --log-level=warn
+  )
+  # shellcheck disable=SC2206 # word splitting of the *_EXTRA_ARGS strings is the documented contract
+  args+=(${ETCD_EXTRA_ARGS})
+  redispair::log::step "starting etcd on $(redispair::cp::etcd_url)"
+  redispair::cp::_spawn etcd "${K8S_BIN_DIR}/etcd" "${args[@]}"
+}
+
+redispair::cp::wait_etcd() {
+  if ! redispair::cp::poll "${CP_ETCD_TIMEOUT}" "etcd /health" redispair::cp::_etcd_healthy; then
+    redispair::log::error "etcd not healthy after ${CP_ETCD_TIMEOUT}s; see $(redispair::cp::log_file etcd)"
+    return 1
+  fi
+}
+
+redispair::cp::apiserver_sans() {
+  local -a extra=()
+  # shellcheck disable=SC2206 # split the documented space/comma list
+  extra=(${APISERVER_EXTRA_SANS//,/ })
+  redispair::pki::san_list 127.0.0.1 "${SERVICE_CIDR_FIRST_IP}" ${APISERVER_ADVERTISE_ADDRESS:+"${APISERVER_ADVERTISE_ADDRESS}"} \
+    "${extra[@]}" localhost kubernetes kubernetes.default kubernetes.default.svc kubernetes.default.svc.cluster.local
+}
+
+redispair::cp::start_apiserver_process() {
+  redispair::cp::running kube-apiserver && return 0
+  redispair::cp::_check_port_free kube-apiserver "${APISERVER_PORT}" || return 1
+  local pki
+  pki="$(redispair::cp::pki_dir)"
+  local -a args=(
+    --etcd-servers="$(redispair::cp::etcd_url)"
+    --bind-address="${APISERVER_BIND_ADDRESS}"
+    --secure-port="${APISERVER_PORT}"
+    --tls-cert-file="${pki}/apiserver.crt"
+    --tls-private-key-file="${pki}/apiserver.key"
+    --client-ca-file="${pki}/ca.crt"
+    --kubelet-client-certificate="${pki}/apiserver-kubelet-client.crt"
+    --kubelet-client-key="${pki}/apiserver-kubelet-client.key"
+    "--kubelet-preferred-address-types=InternalIP,Hostname"
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local
+    --service-account-key-file="${pki}/sa.pub"
+    --service-account-signing-key-file="${pki}/sa.key"
+    --service-cluster-ip-range="${SERVICE_CIDR}"
+    --service-node-port-range="${SERVICE_NODE_PORT_RANGE}"
+    --authorization-mode=Node,RBAC
+    # The default plugin list (which has PodSecurity) plus NodeRestriction, as kubeadm and minikube run it.
+    --enable-admission-plugins=NodeRestriction
+    --allow-privileged=true
+    --profiling=false
+    --v=1
+  )
+  [[ -n "${APISERVER_ADVERTISE_ADDRESS}" ]] && args+=(--advertise-address="${APISERVER_ADVERTISE_ADDRESS}")
+  # shellcheck disable=SC2206 # word splitting of the *_EXTRA_ARGS strings is the documented contract
+  args+=(${APISERVER_EXTRA_ARGS})
+  redispair::log::step "starting kube-apiserver on $(redispair::cp::apiserver_url)"
+  redispair::cp::_spawn kube-apiserver "${K8S_BIN_DIR}/kube-apiserver" "${args[@]}"
+}
+
+redispair::cp::_readyz() {
+  [[ "$(redispair::cp::kubectl --request-timeout=3s get --raw /readyz 2>/dev/null)" == "ok" ]]
+}
+
+# Waits for kube-apiserver /readyz. On timeout prints the failing checks and the end of its log.
+redispair::cp::wait_ready() {
+  local timeout="${1:-${CP_READY_TIMEOUT}}"
+  if ! redispair::cp::poll "${timeout}" "kube-apiserver /readyz" redispair::cp::_readyz; then
+    redispair::log::error "kube-apiserver not ready after ${timeout}s"
+    redispair::cp::kubectl --request-timeout=3s get --raw '/readyz?verbose' 2>&1 | grep -v '\] ok$' >&2 || true
+    tail -n 20 "$(redispair::cp::log_file kube-apiserver)" >&2 || true
+    return 1
+  fi
+}
+
+redispair::cp::start_apiserver() {
+  redispair::cp::start_apiserver_process && redispair::cp::wait_ready "${CP_READY_TIMEOUT}"
+}
+
+redispair::cp::stop_apiserver() {
+  redispair::cp::stop kube-apiserver
+}
+
+redispair::cp::restart_apiserver() {
+  redispair::cp::stop_apiserver && redispair::cp::start_apiserver
+}
+
+redispair::cp::start_controller_manager() {
+  redispair::cp::running kube-controller-manager && return 0
+  redispair::cp::_check_port_free kube-controller-manager "${KCM_PORT}" || return 1
+  local pki kubeconfig
+  pki="$(redispair::cp::pki_dir)"
+  kubeconfig="${REDISPAIR_CLUSTER_DIR}/controller-manager.kubeconfig"
+  local -a args=(
+    # No --authentication/authorization-kubeconfig: with them the component keeps asking the apiserver for a
+    # front-proxy (requestheader) CA we do not run. Without them /healthz still answers (always-allowed path).
+    --kubeconfig="${kubeconfig}"
+    --bind-address=127.0.0.1
+    --secure-port="${KCM_PORT}"
+    --controllers='*'
+    --use-service-account-credentials=true
+    --service-account-private-key-file="${pki}/sa.key"
+    --root-ca-file="${pki}/ca.crt"
+    --cluster-signing-cert-file="${pki}/ca.crt"
+    --cluster-signing-key-file="${pki}/ca.key"
+    --service-cluster-ip-range="${SERVICE_CIDR}"
+    --leader-elect=false
+    --profiling=false
+    --v=1
+  )
+  # shellcheck disable=SC2206 # word splitting of the *_EXTRA_ARGS strings is the documented contract
+  args+=(${KCM_EXTRA_ARGS})
+  redispair::log::step "starting kube-controller-manager (healthz on 127.0.0.1:${KCM_PORT})"
+  redispair::cp::_spawn kube-controller-manager "${K8S_BIN_DIR}/kube-controller-manager" "${args[@]}"
+}
+
+redispair::cp::start_scheduler() {
+  redispair::cp::running kube-scheduler && return 0
+  redispair::cp::_check_port_free kube-scheduler "${SCHEDULER_PORT}" || return 1
+  local kubeconfig="${REDISPAIR_CLUSTER_DIR}/scheduler.kubeconfig"
+  local -a args=(
+    # No --authentication/authorization-kubeconfig: with them the component keeps asking the apiserver for a
+    # front-proxy (requestheader) CA we do not run. Without them /healthz still answers (always-allowed path).
+    --kubeconfig="${kubeconfig}"
+    --bind-address=127.0.0.1
+    --secure-port="${SCHEDULER_PORT}"
+    --leader-elect=false
+    --profiling=false
+    --v=1
+  )
+  # shellcheck disable=SC2206 # word splitting of the *_EXTRA_ARGS strings is the documented contract
+  args+=(${SCHEDULER_EXTRA_ARGS})
+  redispair::log::step "starting kube-scheduler (healthz on 127.0.0.1:${SCHEDULER_PORT})"
+  redispair::cp::_spawn kube-scheduler "${K8S_BIN_DIR}/kube-scheduler" "${args[@]}"
+}
+
+redispair::cp::_healthz() {
+  [[ "$(curl -ksS --max-time 2 "https://127.0.0.1:$1/healthz" 2>/dev/null)" == "ok" ]]
+}
+
+redispair::cp::wait_component() {
+  local comp="$1" port="$2"
+  if ! redispair::cp::poll "${CP_HEALTHZ_TIMEOUT}" "${comp} /healthz" redispair::cp::_healthz "${port}"; then
+    redispair::log::error "${comp} not healthy after ${CP_HEALTHZ_TIMEOUT}s; last lines of its log:"
+    tail -n 20 "$(redispair::cp::log_file "${comp}")" >&2 || true
+    return 1
+  fi
+}
+
+redispair::cp::is_healthy() {
+  local comp
+  for comp in "${REDISPAIR_CP_COMPONENTS[@]}"; do
+    redispair::cp::running "${comp}" || return 1
+  done
+  redispair::cp::_readyz
+}
+
+# ---- kubeconfigs -------------------------------------------------------------------------------------------
+
+# Writes a kubeconfig for client certificate NAME with CA, certificate and key embedded (like minikube's).
+redispair::cp::write_kubeconfig() {
+  local file="$1" name="$2" user="$3"
+  local pki
+  pki="$(redispair::cp::pki_dir)"
+  local ca cert key
+  ca="$(base64 -w0 <"${pki}/ca.crt")"
+  cert="$(base64 -w0 <"${pki}/${name}.crt")"
+  key="$(base64 -w0 <"${pki}/${name}.key")"
+  (
+    umask 077
+    cat >"${file}.tmp" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- name: redispair
+  cluster:
+    server: $(redispair::cp::apiserver_url)
+    certificate-authority-data: ${ca}
+users:
+- name: ${user}
+  user:
+    client-certificate-data: ${cert}
+    client-key-data: ${key}
+contexts:
+- name: redispair
+  context:
+    cluster: redispair
+    user: ${user}
+    namespace: default
+current-context: redispair
+KUBECONFIG
+  )
+  mv "${file}.tmp" "${file}"
+}
+
+# ---- etcd history ------------------------------------------------------------------------------------------
+
+# Prints etcd's current revision (read through etcd's JSON gRPC gateway; etcdctl is not built).
+redispair::cp::etcd_revision() {
+  local out
+  out="$(curl -fsS --max-time 5 -X POST "$(redispair::cp::etcd_url)/v3/kv/range" -d '{"key":"AA==","limit":1}')" || return 1
+  jq -er '.header.revision' <<<"${out}"
+}
+
+# Compacts etcd up to REV (default: the current revision) and waits for the physical compaction.
+redispair::cp::etcd_compact() {
+  local rev="${1:-}"
+  if [[ -z "${rev}" ]]; then
+    rev="$(redispair::cp::etcd_revision)" || return 1
+  fi
+  curl -fsS --max-time 30 -X POST "$(redispair::cp::etcd_url)/v3/kv/compaction" \
+    -d "{\"revision\":\"${rev}\",\"physical\":true}" >/dev/null
+}
+
+# Makes every resourceVersion older than now unusable for watches: etcd compaction alone is not enough,
+# because kube-apiserver serves watches from its watch cache, whose window survives an etcd compaction.
+# Restarting kube-apiserver re-seeds the cache from the compacted revision.
+redispair::cp::expire_watch_history() {
+  redispair::cp::stop_apiserver || return 1
+  local rev
+  rev="$(redispair::cp::etcd_revision)" || return 1
+  redispair::cp::etcd_compact "${rev}" || return 1
+  redispair::cp::start_apiserver
+}
