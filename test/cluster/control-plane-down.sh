@@ -61,6 +61,7 @@ main() {
   done
 
   redispair::log::info "stopping the control plane in ${REDISPAIR_CLUSTER_DIR}"
+  [[ -d "${REDISPAIR_CLUSTER_DIR}" ]] && redispair::cp::lock
   local i failed=0
   for ((i = ${#REDISPAIR_CP_COMPONENTS[@]} - 1; i >= 0; i--)); do
     redispair::cp::stop "${REDISPAIR_CP_COMPONENTS[i]}" || failed=1

@@ -38,7 +38,7 @@ USAGE
 
 redispair::cp_up::check_prerequisites() {
   local tool missing=()
-  for tool in openssl curl jq setsid ss base64; do
+  for tool in openssl curl jq setsid flock ss base64; do
     command -v "${tool}" >/dev/null 2>&1 || missing+=("${tool}")
   done
   if ((${#missing[@]} > 0)); then
@@ -109,6 +109,7 @@ main() {
   local start="${EPOCHREALTIME}"
   redispair::cp_up::check_prerequisites
   redispair::cp_up::ensure_binaries
+  redispair::cp::lock
 
   if redispair::cp::is_healthy && redispair::cp_up::sans_unchanged; then
     redispair::log::info "control plane already running and healthy ($(redispair::cp::apiserver_url), state ${REDISPAIR_CLUSTER_DIR})"
@@ -120,7 +121,6 @@ main() {
   local mode=warm
   [[ -d "${REDISPAIR_CLUSTER_DIR}/etcd" ]] || mode=cold
   redispair::log::info "starting the control plane (${mode}) in ${REDISPAIR_CLUSTER_DIR}"
-  mkdir -p "${REDISPAIR_CLUSTER_DIR}"
   # Marks the directory as ours, so that `control-plane-down.sh --purge` never removes anything else.
   touch "${REDISPAIR_CLUSTER_DIR}/.redispair-cluster"
   redispair::cp_up::ensure_pki
