@@ -1,0 +1,330 @@
+#include "controller/render.h"
+
+#include <openssl/evp.h>
+
+#include "controller/names.h"
+#include "controller/redis_config.h"
+
+namespace redispair {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kRedisUid = 999;  // the redis user of the official image and of Debian's package
+
+json LabelsJson(const std::map<std::string, std::string>& labels) {
+  json out = json::object();
+  for (const auto& [k, v] : labels) out[k] = v;
+  return out;
+}
+
+json OwnerReference(const RedisPair& rp) {
+  return json{{"apiVersion", kApiVersion}, {"kind", kKind},
+              {"name", rp.name},           {"uid", rp.uid},
+              {"controller", true},        {"blockOwnerDeletion", true}};
+}
+
+json Metadata(const RedisPair& rp, const std::string& name, const std::string& component) {
+  return json{{"name", name},
+              {"namespace", rp.namespace_},
+              {"labels", LabelsJson(names::CommonLabels(rp, component))},
+              {"ownerReferences", json::array({OwnerReference(rp)})}};
+}
+
+json ResourcesJson(const Resources& r) {
+  json out = json::object();
+  if (!r.requests.empty()) out["requests"] = r.requests;
+  if (!r.limits.empty()) out["limits"] = r.limits;
+  return out;
+}
+
+// Passes the `restricted` Pod Security Standard.
+json PodSecurityContext() {
+  return json{{"runAsNonRoot", true},
+              {"runAsUser", kRedisUid},
+              {"runAsGroup", kRedisUid},
+              {"fsGroup", kRedisUid},
+              {"seccompProfile", {{"type", "RuntimeDefault"}}}};
+}
+
+json ContainerSecurityContext() {
+  return json{{"allowPrivilegeEscalation", false},
+              {"readOnlyRootFilesystem", true},
+              {"runAsNonRoot", true},
+              {"capabilities", {{"drop", json::array({"ALL"})}}}};
+}
+
+json ExecProbe(const std::vector<std::string>& command, int initial_delay, int period,
+               int failures) {
+  return json{{"exec", {{"command", command}}},
+              {"initialDelaySeconds", initial_delay},
+              {"periodSeconds", period},
+              {"timeoutSeconds", 3},
+              {"failureThreshold", failures}};
+}
+
+json PasswordEnv(const RedisPair& rp) {
+  json env = json::array();
+  if (rp.spec.auth_enabled) {
+    env.push_back(
+        {{"name", kPasswordEnv},
+         {"valueFrom",
+          {{"secretKeyRef", {{"name", names::AuthSecret(rp)}, {"key", rp.spec.auth_secret_key}}}}}});
+  }
+  return env;
+}
+
+// Required anti-affinity against the other role's pods on the same node. Both roles carry it, so
+// neither can be scheduled next to the other whichever starts first.
+json AntiAffinityAgainst(const RedisPair& rp, const std::string& other_component) {
+  return json{
+      {"podAntiAffinity",
+       {{"requiredDuringSchedulingIgnoredDuringExecution",
+         json::array({{{"labelSelector",
+                        {{"matchLabels", LabelsJson(names::SelectorLabels(rp, other_component))}}},
+                       {"topologyKey", "kubernetes.io/hostname"}}})}}}};
+}
+
+json RedisContainer(const RedisPair& rp, RedisRole role, const Resources& resources) {
+  json env = PasswordEnv(rp);
+  env.push_back({{"name", kConfigEnv}, {"value", RenderRedisConfig(ConfigParamsFor(rp, role))}});
+  const bool master = role == RedisRole::kMaster;
+  return json{
+      {"name", "redis"},
+      {"image", rp.spec.image},
+      {"imagePullPolicy", rp.spec.image_pull_policy},
+      // args, not command: the official image's entrypoint stays in charge of the process.
+      {"args", RedisLauncherArgs()},
+      {"env", env},
+      {"ports", json::array({{{"name", "redis"},
+                              {"containerPort", names::kRedisPort},
+                              {"protocol", "TCP"}}})},
+      {"resources", ResourcesJson(resources)},
+      {"securityContext", ContainerSecurityContext()},
+      {"livenessProbe", ExecProbe(LivenessCommand(), 15, 10, 6)},
+      {"readinessProbe",
+       ExecProbe(master ? MasterReadinessCommand() : ReplicaReadinessCommand(), 2, 5, 3)},
+      {"volumeMounts", json::array({{{"name", "data"}, {"mountPath", kDataDir}}})},
+  };
+}
+
+json PodTemplateMetadata(const RedisPair& rp, const std::string& component,
+                         const RenderInputs& in) {
+  json meta = {{"labels", LabelsJson(names::CommonLabels(rp, component))}};
+  if (!in.auth_secret_version.empty()) {
+    meta["annotations"] = {{kAuthVersionAnnotation, in.auth_secret_version}};
+  }
+  return meta;
+}
+
+json ServicePort(int node_port) {
+  json port = {{"name", "redis"},
+               {"port", names::kRedisPort},
+               {"targetPort", "redis"},
+               {"protocol", "TCP"}};
+  if (node_port > 0) port["nodePort"] = node_port;
+  return port;
+}
+
+std::string Sha256Hex(const std::string& data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+ChildObject Child(const std::string& api_path, json object) {
+  const std::string name = object["metadata"]["name"].get<std::string>();
+  // The digest covers everything the operator sets; json::dump sorts keys, so it is stable.
+  object["metadata"]["annotations"][kSpecHashAnnotation] = Sha256Hex(object.dump()).substr(0, 16);
+  return ChildObject{api_path, name, std::move(object)};
+}
+
+}  // namespace
+
+json BuildMasterStatefulSet(const RedisPair& rp, const RenderInputs& in) {
+  const std::string name = names::MasterStatefulSet(rp);
+  json claim_spec = {
+      {"accessModes", json::array({"ReadWriteOnce"})},
+      {"resources", {{"requests", {{"storage", rp.spec.storage_size}}}}},
+  };
+  if (!rp.spec.storage_class_name.empty()) {
+    claim_spec["storageClassName"] = rp.spec.storage_class_name;
+  }
+  json pod_spec = {
+      {"securityContext", PodSecurityContext()},
+      {"affinity", AntiAffinityAgainst(rp, names::kRoleReplica)},
+      {"enableServiceLinks", false},
+      {"terminationGracePeriodSeconds", 30},
+      {"containers", json::array({RedisContainer(rp, RedisRole::kMaster,
+                                                 rp.spec.master_resources)})},
+  };
+  return json{
+      {"apiVersion", "apps/v1"},
+      {"kind", "StatefulSet"},
+      {"metadata", Metadata(rp, name, names::kRoleMaster)},
+      {"spec",
+       {{"replicas", 1},
+        {"serviceName", names::MasterHeadlessService(rp)},
+        {"selector", {{"matchLabels", LabelsJson(names::SelectorLabels(rp, names::kRoleMaster))}}},
+        {"persistentVolumeClaimRetentionPolicy",
+         {{"whenDeleted", rp.spec.retention_policy}, {"whenScaled", "Retain"}}},
+        {"template",
+         {{"metadata", PodTemplateMetadata(rp, names::kRoleMaster, in)}, {"spec", pod_spec}}},
+        {"volumeClaimTemplates",
+         json::array({{{"apiVersion", "v1"},
+                       {"kind", "PersistentVolumeClaim"},
+                       {"metadata",
+                        {{"name", names::DataVolumeClaimTemplate()},
+                         {"labels", LabelsJson(names::CommonLabels(rp, names::kRoleMaster))}}},
+                       {"spec", claim_spec}}})}}},
+  };
+}
+
+json BuildMasterHeadlessService(const RedisPair& rp) {
+  return json{
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
+      {"metadata", Metadata(rp, names::MasterHeadlessService(rp), names::kRoleMaster)},
+      {"spec",
+       {{"clusterIP", "None"},
+        // The replica must resolve the master's name while the master is still starting.
+        {"publishNotReadyAddresses", true},
+        {"selector", LabelsJson(names::SelectorLabels(rp, names::kRoleMaster))},
+        {"ports", json::array({ServicePort(0)})}}},
+  };
+}
+
+json BuildMasterService(const RedisPair& rp) {
+  return json{
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
+      {"metadata", Metadata(rp, names::MasterService(rp), names::kRoleMaster)},
+      {"spec",
+       {{"type", "NodePort"},
+        {"selector", LabelsJson(names::SelectorLabels(rp, names::kRoleMaster))},
+        {"ports", json::array({ServicePort(rp.spec.master_node_port)})}}},
+  };
+}
+
+json BuildReplicaDeployment(const RedisPair& rp, const RenderInputs& in) {
+  json affinity = AntiAffinityAgainst(rp, names::kRoleMaster);
+  if (!in.replica_avoid_nodes.empty()) {
+    affinity["nodeAffinity"] = {
+        {"requiredDuringSchedulingIgnoredDuringExecution",
+         {{"nodeSelectorTerms",
+           json::array({{{"matchExpressions",
+                          json::array({{{"key", "kubernetes.io/hostname"},
+                                        {"operator", "NotIn"},
+                                        {"values", in.replica_avoid_nodes}}})}}})}}}};
+  }
+  json pod_spec = {
+      {"securityContext", PodSecurityContext()},
+      {"affinity", affinity},
+      {"enableServiceLinks", false},
+      {"terminationGracePeriodSeconds", 10},
+      {"containers", json::array({RedisContainer(rp, RedisRole::kReplica,
+                                                 rp.spec.replica_resources)})},
+      // The replica keeps no state; an emptyDir holds what the server writes while syncing.
+      {"volumes", json::array({{{"name", "data"}, {"emptyDir", json::object()}}})},
+  };
+  return json{
+      {"apiVersion", "apps/v1"},
+      {"kind", "Deployment"},
+      {"metadata", Metadata(rp, names::ReplicaDeployment(rp), names::kRoleReplica)},
+      {"spec",
+       {{"replicas", 1},
+        {"selector",
+         {{"matchLabels", LabelsJson(names::SelectorLabels(rp, names::kRoleReplica))}}},
+        // Replace before removing, so reads keep working during a rollout.
+        {"strategy",
+         {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxSurge", 1}, {"maxUnavailable", 0}}}}},
+        {"template",
+         {{"metadata", PodTemplateMetadata(rp, names::kRoleReplica, in)}, {"spec", pod_spec}}}}},
+  };
+}
+
+json BuildReplicaService(const RedisPair& rp) {
+  return json{
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
+      {"metadata", Metadata(rp, names::ReplicaService(rp), names::kRoleReplica)},
+      {"spec",
+       {{"type", "NodePort"},
+        {"selector", LabelsJson(names::SelectorLabels(rp, names::kRoleReplica))},
+        {"ports", json::array({ServicePort(rp.spec.replica_node_port)})}}},
+  };
+}
+
+json BuildInfoCronJob(const RedisPair& rp) {
+  json container = {
+      {"name", "info"},
+      {"image", rp.spec.image},
+      {"imagePullPolicy", rp.spec.image_pull_policy},
+      {"args", InfoJobArgs(rp)},
+      {"env", PasswordEnv(rp)},
+      {"resources", {{"requests", {{"cpu", "10m"}, {"memory", "16Mi"}}},
+                     {"limits", {{"memory", "64Mi"}}}}},
+      {"securityContext", ContainerSecurityContext()},
+  };
+  json pod_spec = {
+      {"restartPolicy", "Never"},
+      {"securityContext", PodSecurityContext()},
+      {"enableServiceLinks", false},
+      {"containers", json::array({container})},
+  };
+  return json{
+      {"apiVersion", "batch/v1"},
+      {"kind", "CronJob"},
+      {"metadata", Metadata(rp, names::InfoCronJob(rp), "info")},
+      {"spec",
+       {{"schedule", rp.spec.info_job_schedule},
+        // A slow run must not pile up behind the next minute's.
+        {"concurrencyPolicy", "Forbid"},
+        {"startingDeadlineSeconds", 30},
+        {"successfulJobsHistoryLimit", 3},
+        {"failedJobsHistoryLimit", 3},
+        {"jobTemplate",
+         {{"metadata", {{"labels", LabelsJson(names::CommonLabels(rp, "info"))}}},
+          {"spec",
+           {{"backoffLimit", 0},
+            {"activeDeadlineSeconds", 50},
+            {"template",
+             {{"metadata", {{"labels", LabelsJson(names::CommonLabels(rp, "info"))}}},
+              {"spec", pod_spec}}}}}}}}},
+  };
+}
+
+json BuildAuthSecret(const RedisPair& rp, const std::string& password) {
+  return json{
+      {"apiVersion", "v1"},
+      {"kind", "Secret"},
+      {"metadata", Metadata(rp, names::GeneratedSecret(rp), "auth")},
+      {"type", "Opaque"},
+      {"stringData", {{rp.spec.auth_secret_key, password}}},
+  };
+}
+
+std::vector<ChildObject> DesiredChildren(const RedisPair& rp, const RenderInputs& in) {
+  const std::string core = "/api/v1/namespaces/" + rp.namespace_;
+  const std::string apps = "/apis/apps/v1/namespaces/" + rp.namespace_;
+  std::vector<ChildObject> children;
+  children.push_back(Child(core + "/services", BuildMasterHeadlessService(rp)));
+  children.push_back(Child(core + "/services", BuildMasterService(rp)));
+  children.push_back(Child(core + "/services", BuildReplicaService(rp)));
+  children.push_back(Child(apps + "/statefulsets", BuildMasterStatefulSet(rp, in)));
+  children.push_back(Child(apps + "/deployments", BuildReplicaDeployment(rp, in)));
+  if (rp.spec.info_job_enabled) {
+    children.push_back(
+        Child("/apis/batch/v1/namespaces/" + rp.namespace_ + "/cronjobs", BuildInfoCronJob(rp)));
+  }
+  return children;
+}
+
+}  // namespace redispair

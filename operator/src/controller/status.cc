@@ -1,0 +1,181 @@
+#include "controller/status.h"
+
+namespace redispair {
+namespace {
+
+using nlohmann::json;
+
+struct Condition {
+  const char* type;
+  const char* status;  // "True", "False", "Unknown"
+  std::string reason;
+  std::string message;
+};
+
+json ToJson(const Condition& c, int64_t generation) {
+  return json{{"type", c.type},
+              {"status", c.status},
+              {"observedGeneration", generation},
+              {"reason", c.reason},
+              {"message", c.message}};
+}
+
+// Role pod condition: why a role is or is not serving.
+Condition RoleCondition(const char* type, const char* role, const PodObservation& pod,
+                        const std::string& workload) {
+  if (!pod.exists) {
+    return {type, "False", "PodMissing", std::string("no ") + role + " pod exists yet (" + workload +
+                                             " has not created one)"};
+  }
+  if (pod.terminating) {
+    return {type, "False", "PodTerminating", role + std::string(" pod ") + pod.name +
+                                                 " is terminating"};
+  }
+  if (pod.ready) {
+    return {type, "True", "PodReady", role + std::string(" pod ") + pod.name + " is ready on node " +
+                                          pod.node};
+  }
+  if (pod.phase == "Pending" || pod.phase.empty()) {
+    std::string msg = role + std::string(" pod ") + pod.name + " is pending";
+    if (!pod.waiting_message.empty()) {
+      msg += ": " + pod.waiting_message;
+    } else if (!pod.waiting_reason.empty()) {
+      msg += ": " + pod.waiting_reason;
+    }
+    const std::string reason = pod.waiting_reason == "Unschedulable" ? "Unschedulable" : "PodPending";
+    return {type, "False", reason, msg};
+  }
+  std::string msg = role + std::string(" pod ") + pod.name + " is " + pod.phase + " but not ready";
+  if (!pod.waiting_reason.empty()) msg += " (" + pod.waiting_reason + ")";
+  return {type, "False", "PodNotReady", msg};
+}
+
+Condition ReplicationCondition(const Observation& o) {
+  const ReplicationObservation& r = o.replication;
+  if (!r.master_error.empty()) {
+    return {kCondReplicationHealthy, "Unknown", "MasterUnreachable", r.master_error};
+  }
+  if (!r.replica_error.empty()) {
+    return {kCondReplicationHealthy, "Unknown", "ReplicaUnreachable", r.replica_error};
+  }
+  if (!r.master || !r.replica) {
+    return {kCondReplicationHealthy, "Unknown", "NotProbed",
+            "replication is checked once both pods have an IP"};
+  }
+  if (r.master->role != "master") {
+    return {kCondReplicationHealthy, "False", "MasterNotMaster",
+            "the master pod reports role:" + r.master->role};
+  }
+  if (r.replica->master_link_status != "up") {
+    return {kCondReplicationHealthy, "False", "LinkDown",
+            "the replica reports master_link_status:" +
+                (r.replica->master_link_status.empty() ? std::string("unknown")
+                                                       : r.replica->master_link_status)};
+  }
+  if (r.master->connected_slaves < 1) {
+    return {kCondReplicationHealthy, "False", "NoReplicaConnected",
+            "the master reports connected_slaves:0"};
+  }
+  return {kCondReplicationHealthy, "True", "LinkUp",
+          "the replica follows the master (master_link_status:up)"};
+}
+
+json RoleJson(const PodObservation& p) {
+  json out = json::object();
+  if (!p.exists) return out;
+  out["pod"] = p.name;
+  out["ready"] = p.ready;
+  if (!p.node.empty()) out["node"] = p.node;
+  if (!p.host_ip.empty()) out["hostIP"] = p.host_ip;
+  return out;
+}
+
+}  // namespace
+
+json ComputeStatus(const RedisPair& rp, const Observation& o) {
+  const Condition master =
+      RoleCondition(kCondMasterReady, "master", o.master, "StatefulSet " + rp.name + "-master");
+  const Condition replica =
+      RoleCondition(kCondReplicaReady, "replica", o.replica, "Deployment " + rp.name + "-replica");
+  const Condition replication = ReplicationCondition(o);
+
+  Condition ready{kCondReady, "True", "Ready",
+                  "master and replica are ready and replicating"};
+  if (!o.auth_error.empty()) {
+    ready = {kCondReady, "False", "AuthSecretMissing", o.auth_error};
+  } else {
+    for (const Condition* c : {&master, &replica, &replication}) {
+      if (std::string(c->status) != "True") {
+        ready = {kCondReady, "False", c->reason, c->message};
+        break;
+      }
+    }
+  }
+
+  json status = json::object();
+  status["observedGeneration"] = rp.generation;
+  status["conditions"] = json::array({ToJson(ready, rp.generation), ToJson(master, rp.generation),
+                                      ToJson(replica, rp.generation),
+                                      ToJson(replication, rp.generation)});
+  status["master"] = RoleJson(o.master);
+  status["replica"] = RoleJson(o.replica);
+  json endpoints = json::object();
+  // A NodePort answers on every node; the role's own node is the natural address to print.
+  if (!o.master.host_ip.empty()) {
+    endpoints["master"] = o.master.host_ip + ":" + std::to_string(o.master_node_port);
+  }
+  if (!o.replica.host_ip.empty()) {
+    endpoints["replica"] = o.replica.host_ip + ":" + std::to_string(o.replica_node_port);
+  }
+  status["endpoints"] = endpoints;
+
+  json repl = json::object();
+  const auto& r = o.replication;
+  if (r.replica) {
+    repl["linkStatus"] =
+        r.replica->master_link_status.empty() ? "unknown" : r.replica->master_link_status;
+  } else {
+    repl["linkStatus"] = "unknown";
+  }
+  if (r.master) {
+    repl["connectedReplicas"] = r.master->connected_slaves;
+    if (r.master->slave0_offset) {
+      // Rounded down to whole KiB: an idle master still advances its offset by a few bytes with
+      // every 10 s replication ping, and exact bytes would rewrite the status on every probe.
+      // The exact figure is the redispair_replication_lag_bytes metric.
+      const int64_t lag =
+          std::max<int64_t>(0, r.master->master_repl_offset - *r.master->slave0_offset);
+      repl["lagBytes"] = lag / 1024 * 1024;
+    }
+  }
+  status["replication"] = repl;
+  return status;
+}
+
+json InvalidSpecStatus(int64_t generation, const std::string& message) {
+  json status = json::object();
+  status["observedGeneration"] = generation;
+  status["conditions"] =
+      json::array({ToJson({kCondReady, "False", "InvalidSpec", message}, generation)});
+  return status;
+}
+
+void StampTransitionTimes(const json& previous, const std::string& now, json* status) {
+  if (!status->contains("conditions")) return;
+  for (json& c : (*status)["conditions"]) {
+    std::string when = now;
+    if (previous.is_object() && previous.contains("conditions") &&
+        previous["conditions"].is_array()) {
+      for (const json& p : previous["conditions"]) {
+        if (p.value("type", "") == c.value("type", "") &&
+            p.value("status", "") == c.value("status", "") && p.contains("lastTransitionTime")) {
+          when = p["lastTransitionTime"].get<std::string>();
+          break;
+        }
+      }
+    }
+    c["lastTransitionTime"] = when;
+  }
+}
+
+}  // namespace redispair

@@ -1,0 +1,32 @@
+// The RedisPair status, rebuilt from an Observation on every pass (never read back as input,
+// except for each condition's lastTransitionTime, which must survive passes where it holds).
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "controller/observation.h"
+#include "controller/redispair.h"
+
+namespace redispair {
+
+// Condition types; `kubectl wait --for=condition=Ready redispair/redis` waits on the first.
+inline constexpr const char* kCondReady = "Ready";
+inline constexpr const char* kCondMasterReady = "MasterReady";
+inline constexpr const char* kCondReplicaReady = "ReplicaReady";
+inline constexpr const char* kCondReplicationHealthy = "ReplicationHealthy";
+
+// Builds status (observedGeneration, conditions, master, replica, endpoints, replication) from
+// the observation. Conditions carry reason and message but no lastTransitionTime yet. Pure.
+nlohmann::json ComputeStatus(const RedisPair& rp, const Observation& observed);
+
+// A status for an object whose spec cannot be rendered: Ready=False, reason InvalidSpec.
+nlohmann::json InvalidSpecStatus(int64_t generation, const std::string& message);
+
+// Sets each condition's lastTransitionTime: kept from `previous` when the condition's status did
+// not change, else `now` (RFC 3339). Pure.
+void StampTransitionTimes(const nlohmann::json& previous, const std::string& now,
+                          nlohmann::json* status);
+
+}  // namespace redispair

@@ -1,0 +1,101 @@
+// An informer keeps a local cache of one resource type in sync with the API server and calls a
+// handler for every change, following client-go's reflector:
+//   - LIST (paginated), replace the cache, then WATCH from the list's resourceVersion with
+//     allowWatchBookmarks and a random timeoutSeconds in [300, 600);
+//   - the stream is split into events on newlines (never on chunk boundaries);
+//   - BOOKMARK events only advance the resourceVersion;
+//   - 410 Gone, or an ERROR event with code 410 (reason Expired/Gone), triggers a relist; objects
+//     missing from the relist are reported as deleted;
+//   - any other failure retries the watch after a jittered backoff (0.8 s doubling to 30 s);
+//     a malformed event also relists, since an event may have been lost.
+//
+// Thread-safety: Start() runs the loop on its own thread. Get/List/HasSynced may be called from any
+// thread. The handler runs on the informer's thread, outside the cache lock.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "informer/backoff.h"
+#include "informer/store.h"
+
+namespace redispair {
+namespace kube {
+class ApiClient;
+}
+class Metrics;
+
+struct ResourceType {
+  std::string api_prefix;  // "/api/v1", "/apis/apps/v1", "/apis/redispair.io/v1alpha1"
+  std::string plural;      // "pods", "statefulsets", "redispairs"
+};
+
+struct InformerOptions {
+  std::string namespace_;      // empty: all namespaces
+  std::string label_selector;  // empty: everything
+  int page_size = 500;
+};
+
+class Informer {
+ public:
+  using Handler = std::function<void(const StoreChange&)>;
+
+  // `client` and `metrics` (nullable) must outlive the informer.
+  Informer(kube::ApiClient* client, ResourceType type, InformerOptions options, Handler handler,
+           Metrics* metrics);
+  ~Informer();  // Stop() and join
+  Informer(const Informer&) = delete;
+  Informer& operator=(const Informer&) = delete;
+
+  void Start();
+  // Ends the loop after the current call returns. A blocked watch ends only when the ApiClient
+  // is shut down or the watch times out, so the operator shuts the client down first.
+  void Stop();
+
+  // True once the first list has been stored.
+  bool HasSynced() const { return synced_.load(); }
+  // False when the loop is failing (the last list or watch attempt ended in an error).
+  bool Healthy() const { return healthy_.load(); }
+
+  ObjectPtr Get(const std::string& key) const;
+  std::vector<ObjectPtr> List() const;
+  const ResourceType& type() const { return type_; }
+
+ private:
+  void Run();
+  // Lists into the cache; returns the list's resourceVersion.
+  StatusOr<std::string> ListAndReplace();
+  // Watches from `*rv` until the stream ends; updates `*rv`. Gone means relist.
+  Status WatchOnce(std::string* rv);
+  std::string CollectionPath() const;
+  void Emit(const std::vector<StoreChange>& changes);
+  // Sleeps unless stopped first; returns false when stopped.
+  bool SleepFor(std::chrono::milliseconds d);
+
+  kube::ApiClient* client_;
+  const ResourceType type_;
+  const InformerOptions options_;
+  Handler handler_;
+  Metrics* metrics_;
+
+  mutable std::mutex mu_;
+  Store store_;
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  std::atomic<bool> stopped_{false};
+  std::atomic<bool> synced_{false};
+  std::atomic<bool> healthy_{true};
+  JitteredBackoff backoff_;
+  std::thread thread_;
+};
+
+// Percent-encodes a query parameter value.
+std::string UrlEncode(std::string_view value);
+
+}  // namespace redispair

@@ -1,0 +1,231 @@
+#include "controller/render.h"
+
+#include <catch2/catch.hpp>
+
+#include "controller/names.h"
+#include "controller/redis_config.h"
+#include "test_objects.h"
+
+namespace redispair {
+
+using nlohmann::json;
+using testing::DefaultPair;
+
+namespace {
+
+const json& Container(const json& workload) {
+  return workload["spec"]["template"]["spec"]["containers"][0];
+}
+
+std::string EnvValue(const json& container, const std::string& name) {
+  for (const json& e : container["env"]) {
+    if (e["name"] == name) return e.contains("value") ? e["value"].get<std::string>() : "<ref>";
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("EveryChildHasAControllerOwnerReferenceAndRecommendedLabels") {
+  RedisPair rp = DefaultPair();
+  rp.spec.info_job_enabled = true;
+  auto children = DesiredChildren(rp, {});
+  REQUIRE(children.size() == 6);
+  for (const ChildObject& c : children) {
+    const json& meta = c.object["metadata"];
+    INFO(c.name);
+    CHECK(meta["namespace"] == "redis");
+    REQUIRE(meta["ownerReferences"].size() == 1);
+    const json& ref = meta["ownerReferences"][0];
+    CHECK(ref["kind"] == "RedisPair");
+    CHECK(ref["uid"] == "uid-1");
+    CHECK(ref["controller"] == true);
+    CHECK(ref["blockOwnerDeletion"] == true);
+    CHECK(meta["labels"]["app.kubernetes.io/managed-by"] == "redispair-operator");
+    CHECK(meta["labels"]["app.kubernetes.io/instance"] == "redis");
+    CHECK(meta["annotations"][kSpecHashAnnotation].get<std::string>().size() == 16);
+  }
+}
+
+TEST_CASE("ChildrenAreNamedAndOrderedServicesFirst") {
+  auto children = DesiredChildren(DefaultPair(), {});
+  std::vector<std::string> got;
+  for (const auto& c : children) got.push_back(c.object["kind"].get<std::string>() + "/" + c.name);
+  CHECK(got == std::vector<std::string>{"Service/redis-master-headless", "Service/redis-master",
+                                        "Service/redis-replica", "StatefulSet/redis-master",
+                                        "Deployment/redis-replica"});
+  CHECK(children[3].api_path == "/apis/apps/v1/namespaces/redis/statefulsets");
+}
+
+TEST_CASE("InfoCronJobOnlyWhenEnabled") {
+  RedisPair rp = DefaultPair();
+  CHECK(DesiredChildren(rp, {}).size() == 5);
+  rp.spec.info_job_enabled = true;
+  rp.spec.info_job_schedule = "*/2 * * * *";
+  auto children = DesiredChildren(rp, {});
+  REQUIRE(children.size() == 6);
+  const json& cj = children.back().object;
+  CHECK(cj["kind"] == "CronJob");
+  CHECK(cj["spec"]["schedule"] == "*/2 * * * *");
+  CHECK(cj["spec"]["concurrencyPolicy"] == "Forbid");
+  const std::string script = cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+                                 ["args"][2];
+  CHECK(script.find("info replication") != std::string::npos);
+}
+
+TEST_CASE("SpecHashChangesWithTheSpecAndOnlyThen") {
+  RedisPair rp = DefaultPair();
+  const auto a = DesiredChildren(rp, {});
+  const auto b = DesiredChildren(rp, {});
+  CHECK(a[1].object == b[1].object);
+  rp.spec.master_node_port = 30000;
+  const auto c = DesiredChildren(rp, {});
+  CHECK(c[1].object["metadata"]["annotations"][kSpecHashAnnotation] !=
+        a[1].object["metadata"]["annotations"][kSpecHashAnnotation]);
+  CHECK(c[2].object == a[2].object);  // the replica Service did not change
+}
+
+TEST_CASE("NodePortsComeFromTheSpec") {
+  RedisPair rp = DefaultPair();
+  CHECK(BuildMasterService(rp)["spec"]["ports"][0]["nodePort"] == 32400);
+  CHECK(BuildReplicaService(rp)["spec"]["ports"][0]["nodePort"] == 32401);
+  CHECK(BuildMasterService(rp)["spec"]["type"] == "NodePort");
+  const json headless = BuildMasterHeadlessService(rp);
+  CHECK(headless["spec"]["clusterIP"] == "None");
+  CHECK(headless["spec"]["publishNotReadyAddresses"] == true);
+  CHECK_FALSE(headless["spec"]["ports"][0].contains("nodePort"));
+}
+
+TEST_CASE("MasterStatefulSetPersistsOnItsClaimWithRetention") {
+  RedisPair rp = DefaultPair();
+  rp.spec.storage_class_name = "local-path";
+  rp.spec.retention_policy = "Delete";
+  const json sts = BuildMasterStatefulSet(rp, {});
+  CHECK(sts["spec"]["serviceName"] == "redis-master-headless");
+  CHECK(sts["spec"]["replicas"] == 1);
+  CHECK(sts["spec"]["persistentVolumeClaimRetentionPolicy"]["whenDeleted"] == "Delete");
+  const json& claim = sts["spec"]["volumeClaimTemplates"][0];
+  CHECK(claim["metadata"]["name"] == "data");
+  CHECK(claim["spec"]["resources"]["requests"]["storage"] == "1Gi");
+  CHECK(claim["spec"]["storageClassName"] == "local-path");
+  CHECK(Container(sts)["volumeMounts"][0]["mountPath"] == "/data");
+  const std::string conf = EnvValue(Container(sts), kConfigEnv);
+  CHECK(conf.find("appendonly yes\n") != std::string::npos);
+  CHECK(conf.find("appendfsync everysec\n") != std::string::npos);
+  CHECK(conf.find("dir /data\n") != std::string::npos);
+  CHECK(conf.find("replicaof") == std::string::npos);
+}
+
+TEST_CASE("StorageClassIsOmittedWhenEmptySoTheDefaultClassApplies") {
+  const json sts = BuildMasterStatefulSet(DefaultPair(), {});
+  CHECK_FALSE(sts["spec"]["volumeClaimTemplates"][0]["spec"].contains("storageClassName"));
+}
+
+TEST_CASE("ReplicaFollowsTheMastersStableDnsName") {
+  const json dep = BuildReplicaDeployment(DefaultPair(), {});
+  const std::string conf = EnvValue(Container(dep), kConfigEnv);
+  CHECK(conf.find("replicaof redis-master-0.redis-master-headless.redis.svc 6379\n") !=
+        std::string::npos);
+  CHECK(conf.find("appendonly no\n") != std::string::npos);
+  CHECK(dep["spec"]["template"]["spec"]["volumes"][0]["emptyDir"].is_object());
+}
+
+TEST_CASE("AntiAffinityIsRequiredInBothDirections") {
+  RedisPair rp = DefaultPair();
+  const json master = BuildMasterStatefulSet(rp, {})["spec"]["template"]["spec"]["affinity"];
+  const json replica = BuildReplicaDeployment(rp, {})["spec"]["template"]["spec"]["affinity"];
+  const json& m = master["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0];
+  const json& r = replica["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0];
+  CHECK(m["topologyKey"] == "kubernetes.io/hostname");
+  CHECK(m["labelSelector"]["matchLabels"]["app.kubernetes.io/component"] == "replica");
+  CHECK(r["topologyKey"] == "kubernetes.io/hostname");
+  CHECK(r["labelSelector"]["matchLabels"]["app.kubernetes.io/component"] == "master");
+  CHECK_FALSE(replica.contains("nodeAffinity"));  // the scheduler chooses the replica's node
+}
+
+TEST_CASE("ReplicaAvoidNodesBecomeANodeAffinity") {
+  RenderInputs in;
+  in.replica_avoid_nodes = {"node-a"};
+  const json aff = BuildReplicaDeployment(DefaultPair(), in)["spec"]["template"]["spec"]["affinity"];
+  const json& expr = aff["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+                        ["nodeSelectorTerms"][0]["matchExpressions"][0];
+  CHECK(expr["operator"] == "NotIn");
+  CHECK(expr["values"] == json::array({"node-a"}));
+}
+
+TEST_CASE("PodsPassTheRestrictedPodSecurityStandard") {
+  RedisPair rp = DefaultPair();
+  rp.spec.info_job_enabled = true;
+  std::vector<json> pod_specs = {
+      BuildMasterStatefulSet(rp, {})["spec"]["template"]["spec"],
+      BuildReplicaDeployment(rp, {})["spec"]["template"]["spec"],
+      BuildInfoCronJob(rp)["spec"]["jobTemplate"]["spec"]["template"]["spec"]};
+  for (const json& spec : pod_specs) {
+    CHECK(spec["securityContext"]["runAsNonRoot"] == true);
+    CHECK(spec["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault");
+    const json& sc = spec["containers"][0]["securityContext"];
+    CHECK(sc["allowPrivilegeEscalation"] == false);
+    CHECK(sc["capabilities"]["drop"] == json::array({"ALL"}));
+    CHECK(sc["readOnlyRootFilesystem"] == true);
+  }
+}
+
+TEST_CASE("PasswordComesFromTheSecretAndNeverFromArgs") {
+  RedisPair rp = DefaultPair();
+  const json c = Container(BuildMasterStatefulSet(rp, {}));
+  CHECK_FALSE(c.contains("command"));  // args only: the image's entrypoint stays in charge
+  CHECK(c["args"][0] == "sh");
+  bool found = false;
+  for (const json& e : c["env"]) {
+    if (e["name"] == kPasswordEnv) {
+      found = true;
+      CHECK(e["valueFrom"]["secretKeyRef"]["name"] == "redis-auth");
+      CHECK(e["valueFrom"]["secretKeyRef"]["key"] == "password");
+    }
+  }
+  CHECK(found);
+  const std::string launcher = c["args"][2];
+  CHECK(launcher.find("exec redis-server -") != std::string::npos);
+  CHECK(launcher.find("requirepass") != std::string::npos);
+
+  rp.spec.auth_secret_name = "mine";
+  CHECK(Container(BuildMasterStatefulSet(rp, {}))["env"][0]["valueFrom"]["secretKeyRef"]["name"] ==
+        "mine");
+  rp.spec.auth_enabled = false;
+  CHECK(EnvValue(Container(BuildMasterStatefulSet(rp, {})), kPasswordEnv).empty());
+}
+
+TEST_CASE("ProbesAcceptLoadingAndReplicaReadinessNeedsTheLink") {
+  const json m = Container(BuildMasterStatefulSet(DefaultPair(), {}));
+  const json r = Container(BuildReplicaDeployment(DefaultPair(), {}));
+  const std::string live = m["livenessProbe"]["exec"]["command"][2];
+  CHECK(live.find("LOADING") != std::string::npos);
+  const std::string ready = r["readinessProbe"]["exec"]["command"][2];
+  CHECK(ready.find("master_link_status:up") != std::string::npos);
+  // No probe reaches the other role: every probe talks to 127.0.0.1 only.
+  for (const json& c : {m, r}) {
+    for (const char* probe : {"livenessProbe", "readinessProbe"}) {
+      const std::string cmd = c[probe]["exec"]["command"][2];
+      CHECK(cmd.find("-h 127.0.0.1") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("AuthSecretVersionIsStampedOnBothPodTemplates") {
+  RenderInputs in;
+  in.auth_secret_version = "42";
+  for (const json& w : {BuildMasterStatefulSet(DefaultPair(), in),
+                        BuildReplicaDeployment(DefaultPair(), in)}) {
+    CHECK(w["spec"]["template"]["metadata"]["annotations"][kAuthVersionAnnotation] == "42");
+  }
+}
+
+TEST_CASE("GeneratedSecretCarriesThePasswordUnderTheConfiguredKey") {
+  RedisPair rp = DefaultPair();
+  rp.spec.auth_secret_key = "pw";
+  const json s = BuildAuthSecret(rp, "hunter2");
+  CHECK(s["metadata"]["name"] == "redis-auth");
+  CHECK(s["stringData"]["pw"] == "hunter2");
+}
+
+}  // namespace redispair
