@@ -134,6 +134,7 @@ main() {
   redispair::cp::start_scheduler
   redispair::cp::wait_component kube-controller-manager "${KCM_PORT}"
   redispair::cp::wait_component kube-scheduler "${SCHEDULER_PORT}"
+  redispair::cp::wait_default_service_account
 
   local version
   version="$(redispair::cp::kubectl version -o json | jq -r '.serverVersion.gitVersion')"

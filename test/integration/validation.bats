@@ -28,6 +28,11 @@ dry_run_create() {
   redispair::test::kubectl create --dry-run=server -n "${VALIDATION_NS}" -o json -f -
 }
 
+# 0 when `kubectl explain FIELD` prints TEXT.
+explain_mentions() {
+  redispair::test::kubectl explain "$1" | grep -qF "$2"
+}
+
 @test "the CRD is established with the short name rp and the status subresource" {
   run redispair::test::kubectl get crd redispairs.redispair.io -o json
   [ "${status}" -eq 0 ]
@@ -148,7 +153,7 @@ EOF
 @test "kubectl explain shows the field descriptions" {
   # The OpenAPI document is published a moment after the CRD becomes Established.
   redispair::test::eventually "${REDISPAIR_TEST_TIMEOUT}" \
-    bash -c '"$0" explain redispair.spec.master.nodePort | grep -q "Fixed NodePort of the master"' "${REDISPAIR_KUBECTL}"
+    explain_mentions redispair.spec.master.nodePort "Fixed NodePort of the master"
   run redispair::test::kubectl explain redispair.spec.master.nodePort
   [ "${status}" -eq 0 ]
   [[ "${output}" == *"Fixed NodePort of the master's Service"* ]]

@@ -296,8 +296,30 @@ redispair::cp::wait_ready() {
   fi
 }
 
+# Starts kube-apiserver and waits for /readyz. kube-controller-manager exits (klog.Fatal) when the apiserver
+# goes away while it is still setting up its controllers' service accounts, so a controller that has a pid
+# file but no process any more is started again here (a kubelet would restart it on a real node).
 redispair::cp::start_apiserver() {
-  redispair::cp::start_apiserver_process && redispair::cp::wait_ready "${CP_READY_TIMEOUT}"
+  redispair::cp::start_apiserver_process && redispair::cp::wait_ready "${CP_READY_TIMEOUT}" || return 1
+  if [[ -e "$(redispair::cp::_pid_file kube-controller-manager)" ]] && ! redispair::cp::running kube-controller-manager; then
+    redispair::log::warn "kube-controller-manager died while kube-apiserver was down; starting it again"
+    redispair::cp::start_controller_manager && redispair::cp::wait_component kube-controller-manager "${KCM_PORT}" || return 1
+  fi
+  if [[ -e "$(redispair::cp::_pid_file kube-scheduler)" ]] && ! redispair::cp::running kube-scheduler; then
+    redispair::log::warn "kube-scheduler died while kube-apiserver was down; starting it again"
+    redispair::cp::start_scheduler && redispair::cp::wait_component kube-scheduler "${SCHEDULER_PORT}" || return 1
+  fi
+}
+
+# Waits until the controller-manager has created the "default" ServiceAccount in namespace "default": its
+# controllers are running then, and pods can be admitted (the ServiceAccount admission plugin needs it).
+redispair::cp::wait_default_service_account() {
+  if ! redispair::cp::poll "${CP_HEALTHZ_TIMEOUT}" "ServiceAccount default/default" \
+    redispair::cp::kubectl --request-timeout=3s get serviceaccount default -n default; then
+    redispair::log::error "kube-controller-manager did not create ServiceAccount default/default in ${CP_HEALTHZ_TIMEOUT}s"
+    tail -n 20 "$(redispair::cp::log_file kube-controller-manager)" >&2 || true
+    return 1
+  fi
 }
 
 redispair::cp::stop_apiserver() {
