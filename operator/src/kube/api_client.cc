@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <cstdint>
+#include <limits>
 #include <mutex>
 #include <unordered_set>
 #include <vector>
@@ -316,7 +318,9 @@ Status ApiClient::Impl::DoWatch(std::string_view target,
   // server answers a watch immediately.
   const Clock::time_point deadline = Clock::now() + idle_timeout;
   Connection::Parser<http::buffer_body> parser;
-  parser.body_limit(boost::none);  // a watch body never ends by size
+  // A watch body is unbounded. Not boost::none: Beast 1.74 then rejects any Content-Length
+  // response (it compares the length against the empty optional), e.g. a 410 error body.
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   parser.header_limit(kMaxHeaderBytes);
   std::optional<Lease> lease;
   Status s = Exchange(

@@ -29,10 +29,11 @@ std::string StringField(const nlohmann::json& object, const char* key) {
 
 std::string Describe(std::string_view context, int code, const std::string& reason,
                      const std::string& message) {
-  std::string out(context);
-  out += ": HTTP " + std::to_string(code);
-  if (!reason.empty()) out += " " + reason;
-  if (!message.empty()) out += ": " + message;
+  std::string head;
+  if (code != 0) head += " HTTP " + std::to_string(code);
+  if (!reason.empty()) head += " " + reason;
+  std::string out = std::string(context) + ":" + head;
+  if (!message.empty()) out += (head.empty() ? " " : ": ") + message;
   return out;
 }
 
