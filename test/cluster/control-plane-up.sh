@@ -26,7 +26,8 @@ Environment (defaults in brackets):
   APISERVER_PORT               kube-apiserver secure port            [${APISERVER_PORT}]
   APISERVER_BIND_ADDRESS       kube-apiserver bind address           [${APISERVER_BIND_ADDRESS}]
   APISERVER_ADVERTISE_ADDRESS  address in the kubernetes Service; not loopback  [default-route IP]
-  APISERVER_EXTRA_SANS         extra serving-cert IPs/DNS names (comma or space separated)  [none]
+  APISERVER_EXTRA_SANS         extra serving-cert IPs/DNS names (comma or space separated; added
+                               to the certificate, never dropped until --purge)  [none]
   ETCD_CLIENT_PORT / ETCD_PEER_PORT                                  [${ETCD_CLIENT_PORT} / ${ETCD_PEER_PORT}]
   KCM_PORT / SCHEDULER_PORT    secure (healthz) ports, on 127.0.0.1  [${KCM_PORT} / ${SCHEDULER_PORT}]
   SERVICE_CIDR                 Service ClusterIP range               [${SERVICE_CIDR}]
@@ -63,7 +64,7 @@ redispair::cp_up::ensure_pki() {
   redispair::log::step "PKI in ${pki}"
   redispair::pki::ensure_ca "${pki}"
   local sans
-  sans="$(redispair::cp::apiserver_sans)"
+  sans="$(redispair::cp_up::wanted_sans)"
   if [[ -s "${pki}/apiserver.sans" && "$(<"${pki}/apiserver.sans")" != "${sans}" ]]; then
     redispair::log::step "apiserver SANs changed; re-issuing its certificate"
     # A running apiserver keeps serving the old certificate until it restarts.
@@ -80,11 +81,26 @@ redispair::cp_up::ensure_pki() {
   redispair::cp::write_kubeconfig "${REDISPAIR_CLUSTER_DIR}/scheduler.kubeconfig" scheduler system:kube-scheduler
 }
 
-# 0 when the apiserver certificate already carries the SANs asked for now (see APISERVER_EXTRA_SANS).
-redispair::cp_up::sans_unchanged() {
+# Prints the SAN list the apiserver certificate should carry: the one it has, plus whatever
+# redispair::cp::apiserver_sans asks for now. SANs are only ever added, so that a plain `control-plane-up.sh`
+# (e.g. from a test helper) never drops the addresses an earlier run with APISERVER_EXTRA_SANS added.
+redispair::cp_up::wanted_sans() {
+  local file out entry
+  file="$(redispair::cp::pki_dir)/apiserver.sans"
+  out="$(cat "${file}" 2>/dev/null)" || out=""
+  local -a wanted
+  IFS=, read -r -a wanted <<<"$(redispair::cp::apiserver_sans)"
+  for entry in "${wanted[@]}"; do
+    [[ ",${out}," == *",${entry},"* ]] || out+="${out:+,}${entry}"
+  done
+  printf '%s\n' "${out}"
+}
+
+# 0 when the apiserver certificate already carries every SAN asked for (see APISERVER_EXTRA_SANS).
+redispair::cp_up::sans_covered() {
   local file
   file="$(redispair::cp::pki_dir)/apiserver.sans"
-  [[ -s "${file}" && "$(<"${file}")" == "$(redispair::cp::apiserver_sans)" ]]
+  [[ -s "${file}" && "$(<"${file}")" == "$(redispair::cp_up::wanted_sans)" ]]
 }
 
 redispair::cp_up::elapsed() {
@@ -111,7 +127,7 @@ main() {
   redispair::cp_up::ensure_binaries
   redispair::cp::lock
 
-  if redispair::cp::is_healthy && redispair::cp_up::sans_unchanged; then
+  if redispair::cp::is_healthy && redispair::cp_up::sans_covered; then
     redispair::log::info "control plane already running and healthy ($(redispair::cp::apiserver_url), state ${REDISPAIR_CLUSTER_DIR})"
     echo "export KUBECONFIG=$(redispair::cp::kubeconfig)"
     return 0

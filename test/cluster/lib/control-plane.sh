@@ -45,7 +45,8 @@ source "${REDISPAIR_CP_ROOT}/test/cluster/lib/pki.sh"
 # serving certificate.
 : "${APISERVER_ADVERTISE_ADDRESS:=}"
 # Hook for more serving-certificate SANs (space or comma separated IPs / DNS names), e.g. the host side of the
-# veth pairs that kubelet nodes in network namespaces use. Changing it re-issues the certificate on the next up.
+# veth pairs that kubelet nodes in network namespaces use. New entries re-issue the certificate (and restart
+# kube-apiserver) on the next up; entries are only ever added, never dropped, until --purge.
 : "${APISERVER_EXTRA_SANS:=}"
 : "${SERVICE_CIDR:=10.96.0.0/12}"
 # First IP of SERVICE_CIDR: the ClusterIP of the `kubernetes` Service, so it must be in the certificate.
