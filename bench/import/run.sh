@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Import throughput: `redispair import` from a TEXT file versus `redis-cli --pipe` fed RESP that
+# was prepared in advance (the reference: the fastest way redis-cli can load data), on the same
+# private redis-server in the same run, FLUSHALL between runs.
+#
+#   bench/import/run.sh                 # 1e5 and 1e6 commands, best of 3
+#   BENCH_SIZES="100000" BENCH_REPEAT=5 bench/import/run.sh
+set -o errexit -o nounset -o pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+readonly ROOT
+# shellcheck source=scripts/lib/log.sh
+source "${ROOT}/scripts/lib/log.sh"
+# shellcheck source=test/importer/lib/redis-server.sh
+source "${ROOT}/test/importer/lib/redis-server.sh"
+redispair::log::install_err_trap
+
+: "${REDISPAIR_BIN:=${ROOT}/build/operator/redispair}"
+: "${BENCH_SIZES:=100000 1000000}"
+# Best of N: the machine is shared, and the minimum is the least disturbed measurement.
+: "${BENCH_REPEAT:=3}"
+
+usage() {
+  cat <<USAGE
+Usage: ${0##*/} [--help]
+
+Environment: REDISPAIR_BIN (${REDISPAIR_BIN}), BENCH_SIZES (${BENCH_SIZES}),
+BENCH_REPEAT (${BENCH_REPEAT}), TMPDIR.
+USAGE
+}
+
+# Prints N commands: a mix of SET/HSET/INCR/RPUSH/SADD/ZADD with spaces, escapes and both quote
+# styles, over key spaces small enough that hashes, lists and sets grow.
+bench::generate() {
+  local count="$1"
+  LC_ALL=C awk -v n="${count}" 'BEGIN {
+    for (i = 0; i < n; i++) {
+      r = i % 6
+      if (r == 0) printf "SET key:%d \"value with spaces %d\"\n", i, i
+      else if (r == 1) printf "HSET user:%d name \"Ada \\\"L\\\" %d\" age %d\n", i % 50000, i, i % 90
+      else if (r == 2) printf "INCR counter:%d\n", i % 1000
+      else if (r == 3) printf "RPUSH list:%d \x27it\\\x27s %d\x27\n", i % 1000, i
+      else if (r == 4) printf "SADD set:%d m%d\n", i % 1000, i
+      else printf "ZADD z:%d %d \"m\\x41%d\"\n", i % 1000, i, i
+    }
+  }'
+}
+
+bench::now_ns() { date +%s%N; }
+
+bench::flush() { redis-cli -p "${REDIS_PORT}" FLUSHALL >/dev/null; }
+
+# Keys in the database, not counting the importer's own replay-guard record.
+bench::dbsize() {
+  local keys guard
+  keys="$(redis-cli -p "${REDIS_PORT}" DBSIZE)"
+  guard="$(redis-cli -p "${REDIS_PORT}" EXISTS redispair:imports)"
+  printf '%s\n' "$((keys - guard))"
+}
+
+# Runs "$@" BENCH_REPEAT times after a FLUSHALL each; prints the best wall time in ns.
+bench::best_of() {
+  local best="" start end elapsed i
+  for ((i = 0; i < BENCH_REPEAT; i++)); do
+    bench::flush
+    start="$(bench::now_ns)"
+    "$@" >/dev/null
+    end="$(bench::now_ns)"
+    elapsed=$((end - start))
+    if [[ -z "${best}" ]] || ((elapsed < best)); then best="${elapsed}"; fi
+  done
+  printf '%s\n' "${best}"
+}
+
+bench::redis_cli_pipe() { redis-cli -p "${REDIS_PORT}" --pipe <"$1"; }
+
+bench::ours() { "${REDISPAIR_BIN}" import --port "${REDIS_PORT}" --force "$1"; }
+
+main() {
+  if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+    usage
+    return 0
+  fi
+  if [[ ! -x "${REDISPAIR_BIN}" ]]; then
+    redispair::log::fatal "REDISPAIR_BIN=${REDISPAIR_BIN} is not executable; build it or point REDISPAIR_BIN at redispair-import"
+  fi
+  # Global, for the EXIT trap, which runs after main has returned.
+  BENCH_TMP="$(mktemp -d)"
+  trap 'redispair::testredis::stop "${REDIS_PID:-}"; rm -rf "${BENCH_TMP}"' EXIT
+  redispair::testredis::start "${BENCH_TMP}"
+  redispair::log::info "redis-server $(redis-server --version | awk '{print $3}') on 127.0.0.1:${REDIS_PORT}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+  local size text resp ours_ns cli_ns ours_keys cli_keys
+  printf '%-9s %16s %16s %7s\n' commands "redis-cli --pipe" "redispair" ratio
+  for size in ${BENCH_SIZES}; do
+    text="${BENCH_TMP}/cmds-${size}.txt"
+    resp="${BENCH_TMP}/cmds-${size}.resp"
+    bench::generate "${size}" >"${text}"
+    # The reference gets its RESP prepared before any timer starts.
+    "${REDISPAIR_BIN}" import --emit-resp "${text}" >"${resp}"
+
+    cli_ns="$(bench::best_of bench::redis_cli_pipe "${resp}")"
+    cli_keys="$(bench::dbsize)"
+    ours_ns="$(bench::best_of bench::ours "${text}")"
+    ours_keys="$(bench::dbsize)"
+    if [[ "${cli_keys}" != "${ours_keys}" ]]; then
+      redispair::log::fatal "different results: redis-cli --pipe left ${cli_keys} keys, redispair ${ours_keys}"
+    fi
+    awk -v n="${size}" -v c="${cli_ns}" -v o="${ours_ns}" 'BEGIN {
+      printf "%-9d %14.0f/s %14.0f/s %7.2f\n", n, n / (c / 1e9), n / (o / 1e9), c / o
+    }'
+  done
+  redispair::log::info "ratio > 1 means redispair (from text) is faster than redis-cli --pipe (from RESP)"
+}
+
+main "$@"
