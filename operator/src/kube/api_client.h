@@ -45,8 +45,8 @@ namespace redispair::kube {
 
 struct HttpResponse {
   int status = 0;
-  std::string body;
-  std::string content_type;
+  std::string body{};
+  std::string content_type{};
 };
 
 struct RequestOptions {
@@ -54,7 +54,7 @@ struct RequestOptions {
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
   // Content-Type of the body; "application/json" when empty and there is a body. Use
   // "application/apply-patch+yaml" for server-side apply, "application/merge-patch+json" etc.
-  std::string content_type;
+  std::string content_type{};
   std::string accept = "application/json";
 };
 
