@@ -1,4 +1,14 @@
 // Standalone `redispair-import` for tests and benchmarks; `redispair import` is the same code.
+//
+// Accepts both `redispair-import FILE` and `redispair-import import FILE`, so scripts can treat
+// it and the full `redispair` binary alike (REDISPAIR_BIN=.../redispair-import).
+#include <string_view>
+
 #include "importer/import_command.h"
 
-int main(int argc, char** argv) { return redispair::RunImportCommand(argc, argv); }
+int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "import") {
+    return redispair::RunImportCommand(argc - 1, argv + 1);
+  }
+  return redispair::RunImportCommand(argc, argv);
+}
