@@ -58,18 +58,14 @@ bench::dbsize() {
   printf '%s\n' "$((keys - guard))"
 }
 
-# Runs "$@" BENCH_REPEAT times after a FLUSHALL each; prints the best wall time in ns.
-bench::best_of() {
-  local best="" start end elapsed i
-  for ((i = 0; i < BENCH_REPEAT; i++)); do
-    bench::flush
-    start="$(bench::now_ns)"
-    "$@" >/dev/null
-    end="$(bench::now_ns)"
-    elapsed=$((end - start))
-    if [[ -z "${best}" ]] || ((elapsed < best)); then best="${elapsed}"; fi
-  done
-  printf '%s\n' "${best}"
+# Times "$@" after a FLUSHALL; prints the wall time in ns.
+bench::time_once() {
+  local start end
+  bench::flush
+  start="$(bench::now_ns)"
+  "$@" >/dev/null
+  end="$(bench::now_ns)"
+  printf '%s\n' "$((end - start))"
 }
 
 bench::redis_cli_pipe() { redis-cli -p "${REDIS_PORT}" --pipe <"$1"; }
@@ -90,7 +86,7 @@ main() {
   redispair::testredis::start "${BENCH_TMP}"
   redispair::log::info "redis-server $(redis-server --version | awk '{print $3}') on 127.0.0.1:${REDIS_PORT}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-  local size text resp ours_ns cli_ns ours_keys cli_keys
+  local size text resp ours_ns cli_ns ours_keys cli_keys i t
   printf '%-9s %16s %16s %7s\n' commands "redis-cli --pipe" "redispair" ratio
   for size in ${BENCH_SIZES}; do
     text="${BENCH_TMP}/cmds-${size}.txt"
@@ -99,10 +95,16 @@ main() {
     # The reference gets its RESP prepared before any timer starts.
     "${REDISPAIR_BIN}" import --emit-resp "${text}" >"${resp}"
 
-    cli_ns="$(bench::best_of bench::redis_cli_pipe "${resp}")"
-    cli_keys="$(bench::dbsize)"
-    ours_ns="$(bench::best_of bench::ours "${text}")"
-    ours_keys="$(bench::dbsize)"
+    # Alternate the two so that neither always runs on a warmer server or a quieter machine.
+    cli_ns="" ours_ns=""
+    for ((i = 0; i < BENCH_REPEAT; i++)); do
+      t="$(bench::time_once bench::redis_cli_pipe "${resp}")"
+      if [[ -z "${cli_ns}" ]] || ((t < cli_ns)); then cli_ns="${t}"; fi
+      cli_keys="$(bench::dbsize)"
+      t="$(bench::time_once bench::ours "${text}")"
+      if [[ -z "${ours_ns}" ]] || ((t < ours_ns)); then ours_ns="${t}"; fi
+      ours_keys="$(bench::dbsize)"
+    done
     if [[ "${cli_keys}" != "${ours_keys}" ]]; then
       redispair::log::fatal "different results: redis-cli --pipe left ${cli_keys} keys, redispair ${ours_keys}"
     fi
