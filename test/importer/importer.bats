@@ -18,6 +18,12 @@ setup() {
   DATA="${BATS_TEST_DIRNAME}/../../import/redis/data.txt"
 }
 
+teardown() {
+  if [[ -f "${BATS_TEST_TMPDIR}/extra-server.pid" ]]; then
+    redispair::testredis::stop "$(cat "${BATS_TEST_TMPDIR}/extra-server.pid")"
+  fi
+}
+
 # Writes stdin to a file in the test's temp dir and prints its path.
 make_file() {
   local path="${BATS_TEST_TMPDIR}/$1"
@@ -201,10 +207,11 @@ DATA
 @test "auth: REDISCLI_AUTH and --password-file work; missing or wrong passwords fail clearly" {
   local dir port pid
   dir="$(mktemp -d "${BATS_TEST_TMPDIR}/auth.XXXXXX")"
-  local shared_port="${REDIS_PORT}" shared_pid="${REDIS_PID}"
+  # A second server of its own; `local` keeps the shared server's REDIS_PORT/PID intact.
+  local REDIS_PORT REDIS_PID
   redispair::testredis::start "${dir}" --requirepass 's3cret pass'
   port="${REDIS_PORT}" pid="${REDIS_PID}"
-  REDIS_PORT="${shared_port}" REDIS_PID="${shared_pid}"
+  printf '%s\n' "${pid}" >"${BATS_TEST_TMPDIR}/extra-server.pid" # stopped by teardown on failure
 
   run "${REDISPAIR_BIN}" import --port "${port}" "${DATA}"
   [[ "${status}" -eq 1 ]]
@@ -223,5 +230,20 @@ DATA
   [[ "${status}" -eq 0 ]]
   [[ "$(REDISCLI_AUTH='s3cret pass' redis-cli -p "${port}" --raw GET Hello)" == "World" ]]
 
-  redispair::testredis::stop "${pid}"
+}
+
+@test "a pipe given as a path is spooled like stdin" {
+  run bash -c "\"${REDISPAIR_BIN}\" import --port ${REDIS_PORT} <(printf 'SET fifo \"from a pipe\"\n')"
+  [[ "${status}" -eq 0 ]]
+  [[ "$(rcli --raw GET fifo)" == "from a pipe" ]]
+}
+
+@test "SELECT in the file works and the summary and guard stay in database 0" {
+  local file
+  file="$(printf 'SET zero 0\nSELECT 1\nSET one 1\n' | make_file select.txt)"
+  run import_cmd "${file}"
+  [[ "${status}" -eq 0 ]]
+  [[ "$(rcli -n 1 --raw GET one)" == "1" ]]
+  [[ "$(rcli EXISTS zero redispair:imports)" == "2" ]]
+  rcli -n 1 FLUSHDB >/dev/null
 }

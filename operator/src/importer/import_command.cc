@@ -1,6 +1,7 @@
 #include "importer/import_command.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -229,26 +230,37 @@ class ImportRun {
     return 1;
   }
 
+  // Pass 1. A regular file is read twice in place; anything else (stdin, a pipe, a process
+  // substitution) can be read only once, so it is copied to an unlinked spool file while it is
+  // validated, and pass 2 reads the copy. The copy costs disk space equal to the input, but it
+  // keeps memory bounded and guarantees pass 2 sends exactly the bytes pass 1 checked.
   Status OpenAndValidate() {
+    int source = STDIN_FILENO;
+    UniqueFd opened;
+    if (flags_.input != "-") {
+      opened = UniqueFd(::open(flags_.input.c_str(), O_RDONLY | O_CLOEXEC));
+      if (opened.get() < 0) {
+        return Status::InvalidArgument(flags_.input + ": " + std::strerror(errno));
+      }
+      source = opened.get();
+    }
+    struct stat st {};
+    if (::fstat(source, &st) != 0) {
+      return Status::Internal(flags_.input + ": fstat: " + std::strerror(errno));
+    }
     int tee = -1;
-    if (flags_.input == "-") {
+    if (S_ISREG(st.st_mode)) {
+      owned_fd_ = std::move(opened);
+      input_fd_ = source;
+    } else {
       StatusOr<UniqueFd> spool = MakeSpoolFile();
       if (!spool.ok()) return spool.status();
       owned_fd_ = std::move(spool).value();
-      tee = owned_fd_.get();
-      StatusOr<importer::ValidationResult> v = importer::ValidateInput(STDIN_FILENO, tee);
-      if (!v.ok()) return v.status().WithContext("reading stdin");
-      validation_ = std::move(v).value();
-    } else {
-      owned_fd_ = UniqueFd(::open(flags_.input.c_str(), O_RDONLY | O_CLOEXEC));
-      if (owned_fd_.get() < 0) {
-        return Status::InvalidArgument(flags_.input + ": " + std::strerror(errno));
-      }
-      StatusOr<importer::ValidationResult> v = importer::ValidateInput(owned_fd_.get());
-      if (!v.ok()) return v.status().WithContext(flags_.input);
-      validation_ = std::move(v).value();
+      input_fd_ = tee = owned_fd_.get();
     }
-    input_fd_ = owned_fd_.get();
+    StatusOr<importer::ValidationResult> v = importer::ValidateInput(source, tee);
+    if (!v.ok()) return v.status().WithContext(flags_.input == "-" ? "<stdin>" : flags_.input);
+    validation_ = std::move(v).value();
     return Status::Ok();
   }
 

@@ -9,8 +9,9 @@
 // already imported is refused unless --force (see replay_guard.h).
 //
 // The password is read only from $REDISCLI_AUTH (as redis-cli does) or --password-file, never
-// from argv, where `ps` would show it. Standard input ("-") is spooled to an unlinked temporary
-// file during validation, because it can be read only once and the import needs two passes.
+// from argv, where `ps` would show it. Standard input ("-"), pipes and other non-regular files are
+// copied to an unlinked temporary file ($TMPDIR, default /tmp) during validation, because they can
+// be read only once and the import needs two passes; regular files are simply read twice.
 //
 // Exit status: 0 all commands succeeded (or the dry run found no bad line); 1 anything failed
 // (bad lines, error replies, refused replay, connection or I/O errors); 2 usage error.
