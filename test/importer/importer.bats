@@ -247,3 +247,12 @@ DATA
   [[ "$(rcli EXISTS zero redispair:imports)" == "2" ]]
   rcli -n 1 FLUSHDB >/dev/null
 }
+
+@test "a command failing inside MULTI/EXEC is reported at the EXEC line" {
+  local file
+  file="$(printf 'SET s x\nMULTI\nSET t y\nLPUSH s z\nEXEC\n' | make_file multi.txt)"
+  run import_cmd "${file}"
+  [[ "${status}" -eq 1 ]]
+  [[ "${output}" == *"line 5: command 2 of the transaction failed: WRONGTYPE"* ]]
+  [[ "$(rcli --raw GET t)" == "y" ]]
+}

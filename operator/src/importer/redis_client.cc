@@ -70,6 +70,17 @@ class HiredisClient final : public RedisClient {
         break;
       case REDIS_REPLY_ARRAY:
         reply->type = Reply::Type::kArray;
+        // EXEC answers with an array in which each failed command of the transaction is an
+        // error element; surface the first one so the EXEC line is reported as failed.
+        for (size_t i = 0; i < r->elements; ++i) {
+          const redisReply* e = r->element[i];
+          if (e != nullptr && e->type == REDIS_REPLY_ERROR) {
+            reply->type = Reply::Type::kError;
+            reply->str = "command " + std::to_string(i + 1) +
+                         " of the transaction failed: " + std::string(e->str, e->len);
+            return Status::Ok();
+          }
+        }
         break;
       default:
         reply->type = Reply::Type::kOther;

@@ -30,8 +30,9 @@ class RedisClient {
   virtual Status Append(const Argv& argv) = 0;
 
   // Flushes what is queued and waits for the reply of the oldest command still unanswered.
-  // A Redis error reply is a successful read of type kError; a non-OK Status means the
-  // connection is broken (closed, timed out, protocol error) and the client is unusable.
+  // A Redis error reply is a successful read of type kError, and so is an array (EXEC) with an
+  // error element; a non-OK Status means the connection is broken (closed, timed out, protocol
+  // error) and the client is unusable.
   virtual Status ReadReply(Reply* reply) = 0;
 
   // Append + ReadReply for one command; only valid when no reply is pending.
