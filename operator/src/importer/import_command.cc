@@ -5,19 +5,16 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <memory>
-#include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 
+#include "importer/import_flags.h"
 #include "importer/importer.h"
 #include "importer/progress.h"
 #include "importer/redis_client.h"
@@ -28,133 +25,8 @@ namespace redispair {
 namespace {
 
 using importer::Argv;
+using importer::ImportFlags;
 using importer::Reply;
-
-constexpr char kUsage[] =
-    "usage: redispair import [options] FILE|-\n"
-    "\n"
-    "Loads FILE (or standard input) of redis-cli commands, one per line, into Redis.\n"
-    "Nothing is sent unless every line parses.\n"
-    "\n"
-    "  --host HOST           Redis host (default 127.0.0.1)\n"
-    "  --port PORT           Redis port (default 6379)\n"
-    "  --password-file PATH  read the password from PATH (default: $REDISCLI_AUTH)\n"
-    "  --dry-run             validate and report only; connect to nothing\n"
-    "  --flush-first         FLUSHALL before importing (also forgets earlier imports)\n"
-    "  --force               import even if this exact content was imported before\n"
-    "  --emit-resp           write the commands as RESP to stdout (for redis-cli --pipe)\n"
-    "  --window N            commands in flight (default 65536)\n"
-    "  -h, --help            show this help\n";
-
-struct Flags {
-  std::string input;
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  std::string password_file;
-  bool dry_run = false;
-  bool flush_first = false;
-  bool force = false;
-  bool emit_resp = false;
-  bool help = false;
-  size_t window = importer::SendOptions{}.max_in_flight_commands;
-};
-
-template <typename Int>
-bool ParseInt(std::string_view text, Int min, Int max, Int* out) {
-  Int v{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) return false;
-  *out = v;
-  return true;
-}
-
-StatusOr<Flags> ParseFlags(int argc, char** argv) {
-  Flags flags;
-  bool have_input = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    std::string_view name = arg;
-    std::optional<std::string_view> inline_value;
-    if (arg.starts_with("--") && arg.find('=') != std::string_view::npos) {
-      name = arg.substr(0, arg.find('='));
-      inline_value = arg.substr(arg.find('=') + 1);
-    }
-    // Fetches the option's value from "--name=value" or the next argument.
-    auto value = [&]() -> std::optional<std::string_view> {
-      if (inline_value) return inline_value;
-      if (i + 1 < argc) return std::string_view(argv[++i]);
-      return std::nullopt;
-    };
-    auto missing = [&]() { return Status::InvalidArgument(std::string(name) + " needs a value"); };
-    if (name == "-h" || name == "--help") {
-      flags.help = true;
-    } else if (name == "--dry-run") {
-      flags.dry_run = true;
-    } else if (name == "--flush-first") {
-      flags.flush_first = true;
-    } else if (name == "--force") {
-      flags.force = true;
-    } else if (name == "--emit-resp") {
-      flags.emit_resp = true;
-    } else if (name == "--host") {
-      auto v = value();
-      if (!v || v->empty()) return missing();
-      flags.host = std::string(*v);
-    } else if (name == "--port") {
-      auto v = value();
-      if (!v) return missing();
-      if (!ParseInt<int>(*v, 1, 65535, &flags.port)) {
-        return Status::InvalidArgument("--port: not a port number: " + std::string(*v));
-      }
-    } else if (name == "--password-file") {
-      auto v = value();
-      if (!v || v->empty()) return missing();
-      flags.password_file = std::string(*v);
-    } else if (name == "--window") {
-      auto v = value();
-      if (!v) return missing();
-      if (!ParseInt<size_t>(*v, 1, size_t{1} << 24, &flags.window)) {
-        return Status::InvalidArgument("--window: expected 1..16777216, got " + std::string(*v));
-      }
-    } else if (name == "-a" || name == "--pass" || name == "--password" || name == "--user") {
-      return Status::InvalidArgument(
-          std::string(name) +
-          ": passwords are not accepted on the command line (ps would show them); set "
-          "REDISCLI_AUTH or use --password-file");
-    } else if (arg != "-" && arg.starts_with("-")) {
-      return Status::InvalidArgument("unknown option " + std::string(arg));
-    } else if (have_input) {
-      return Status::InvalidArgument("only one input file may be given");
-    } else {
-      flags.input = std::string(arg);
-      have_input = true;
-    }
-  }
-  if (!flags.help && !have_input) return Status::InvalidArgument("missing FILE (or - for stdin)");
-  if (flags.dry_run && flags.emit_resp) {
-    return Status::InvalidArgument("--dry-run and --emit-resp exclude each other");
-  }
-  return flags;
-}
-
-// The password from --password-file (one trailing newline dropped) or $REDISCLI_AUTH.
-StatusOr<std::string> ReadPassword(const Flags& flags) {
-  if (!flags.password_file.empty()) {
-    std::ifstream in(flags.password_file, std::ios::binary);
-    if (!in) {
-      return Status::InvalidArgument("--password-file " + flags.password_file + ": " +
-                                     std::strerror(errno));
-    }
-    std::ostringstream content;
-    content << in.rdbuf();
-    std::string password = content.str();
-    if (password.ends_with('\n')) password.pop_back();
-    if (password.ends_with('\r')) password.pop_back();
-    return password;
-  }
-  const char* env = std::getenv("REDISCLI_AUTH");
-  return std::string(env != nullptr ? env : "");
-}
 
 // Owns a file descriptor.
 class UniqueFd {
@@ -195,7 +67,7 @@ Status Rewind(int fd) {
 // One import run; each step returns the exit status or continues.
 class ImportRun {
  public:
-  explicit ImportRun(Flags flags) : flags_(std::move(flags)) {}
+  explicit ImportRun(ImportFlags flags) : flags_(std::move(flags)) {}
 
   int Run() {
     const auto start = std::chrono::steady_clock::now();
@@ -280,7 +152,7 @@ class ImportRun {
   }
 
   int Import(const std::string& name, std::chrono::steady_clock::time_point start) {
-    StatusOr<std::string> password = ReadPassword(flags_);
+    StatusOr<std::string> password = importer::ReadPassword(flags_);
     if (!password.ok()) return Fail(password.status());
     importer::ConnectOptions connect;
     connect.host = flags_.host;
@@ -355,7 +227,7 @@ class ImportRun {
     return 0;
   }
 
-  Flags flags_;
+  ImportFlags flags_;
   UniqueFd owned_fd_;
   int input_fd_ = -1;
   importer::ValidationResult validation_;
@@ -364,13 +236,14 @@ class ImportRun {
 }  // namespace
 
 int RunImportCommand(int argc, char** argv) {
-  StatusOr<Flags> flags = ParseFlags(argc, argv);
+  StatusOr<ImportFlags> flags = importer::ParseImportFlags(argc, argv);
   if (!flags.ok()) {
-    std::fprintf(stderr, "import: %s\n\n%s", flags.status().message().c_str(), kUsage);
+    std::fprintf(stderr, "import: %s\n\n%s", flags.status().message().c_str(),
+                 importer::kImportUsage);
     return 2;
   }
   if (flags->help) {
-    std::fputs(kUsage, stdout);
+    std::fputs(importer::kImportUsage, stdout);
     return 0;
   }
   std::signal(SIGPIPE, SIG_IGN);

@@ -1,0 +1,83 @@
+#include "importer/import_flags.h"
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "test_support.h"
+
+namespace redispair::importer {
+namespace {
+
+StatusOr<ImportFlags> Parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "import");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  return ParseImportFlags(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST_CASE("FlagsDefaultToLocalRedis", "[flags]") {
+  StatusOr<ImportFlags> f = Parse({"data.txt"});
+  REQUIRE(f.ok());
+  CHECK(f->input == "data.txt");
+  CHECK(f->host == "127.0.0.1");
+  CHECK(f->port == 6379);
+  CHECK_FALSE(f->dry_run);
+  CHECK(f->window == SendOptions{}.max_in_flight_commands);
+}
+
+TEST_CASE("FlagsAcceptSeparateAndInlineValues", "[flags]") {
+  StatusOr<ImportFlags> f =
+      Parse({"--host", "redis.local", "--port=6380", "--window=100", "--dry-run", "-"});
+  REQUIRE(f.ok());
+  CHECK(f->host == "redis.local");
+  CHECK(f->port == 6380);
+  CHECK(f->window == 100);
+  CHECK(f->dry_run);
+  CHECK(f->input == "-");
+}
+
+TEST_CASE("BadFlagsAreUsageErrors", "[flags]") {
+  CHECK_FALSE(Parse({}).ok());                          // no FILE
+  CHECK_FALSE(Parse({"a.txt", "b.txt"}).ok());          // two files
+  CHECK_FALSE(Parse({"--port", "0", "a.txt"}).ok());    // out of range
+  CHECK_FALSE(Parse({"--port", "63x", "a.txt"}).ok());  // not a number
+  CHECK_FALSE(Parse({"--window", "0", "a.txt"}).ok());  // empty window
+  CHECK_FALSE(Parse({"--bogus", "a.txt"}).ok());        // unknown
+  CHECK_FALSE(Parse({"a.txt", "--host"}).ok());         // missing value
+  CHECK_FALSE(Parse({"--dry-run", "--emit-resp", "a"}).ok());
+  CHECK(Parse({"--help"}).ok());
+}
+
+TEST_CASE("PasswordsAreRefusedOnTheCommandLine", "[flags]") {
+  for (const char* flag : {"-a", "--pass", "--password", "--user"}) {
+    StatusOr<ImportFlags> f = Parse({flag, "hunter2", "a.txt"});
+    REQUIRE_FALSE(f.ok());
+    CHECK(f.status().message().find("REDISCLI_AUTH") != std::string::npos);
+    CHECK(f.status().message().find("hunter2") == std::string::npos);
+  }
+}
+
+TEST_CASE("PasswordComesFromFileThenEnvironment", "[flags]") {
+  ::setenv("REDISCLI_AUTH", "from-env", 1);
+  ImportFlags flags;
+  CHECK(ReadPassword(flags).value() == "from-env");
+
+  char path[] = "/tmp/importer-password-XXXXXX";
+  int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  REQUIRE(::write(fd, "from file\r\n", 11) == 11);
+  ::close(fd);
+  flags.password_file = path;
+  CHECK(ReadPassword(flags).value() == "from file");
+  ::unlink(path);
+  CHECK_FALSE(ReadPassword(flags).ok());
+
+  ::unsetenv("REDISCLI_AUTH");
+  CHECK(ReadPassword(ImportFlags{}).value().empty());
+}
+
+}  // namespace
+}  // namespace redispair::importer
