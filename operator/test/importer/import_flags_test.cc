@@ -6,7 +6,6 @@
 
 #include <catch2/catch.hpp>
 
-#include "test_support.h"
 
 namespace redispair::importer {
 namespace {
