@@ -1,21 +1,18 @@
 #include "kube/api_client.h"
 
-#include <sys/stat.h>
-
-#include <atomic>
 #include <cstdint>
 #include <limits>
-#include <mutex>
-#include <unordered_set>
+#include <optional>
 #include <vector>
 
-#include <openssl/ssl.h>
-#include <boost/asio/ssl.hpp>
-#include <boost/system/system_error.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include "kube/api_error.h"
 #include "kube/connection.h"
+#include "kube/connection_pool.h"
 #include "kube/line_splitter.h"
+#include "kube/tls_context.h"
+#include "kube/token_source.h"
 #include "server/metrics.h"
 #include "util/log.h"
 
@@ -47,61 +44,12 @@ bool IsIdempotent(http::verb verb) {
          verb == http::verb::delete_ || verb == http::verb::options;
 }
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  const size_t start = s.find_first_not_of(" \t\r\n");
-  return start == std::string::npos ? std::string() : s.substr(start);
-}
-
 std::string TransportError(const beast::error_code& ec, std::chrono::milliseconds limit) {
   if (ec == beast::error::timeout) {
     return "timed out after " + std::to_string(limit.count()) + " ms";
   }
   return ec.message();
 }
-
-// The bearer token: static, or read from a file and re-read when the file changes (the kubelet
-// rotates projected service-account tokens by swapping a symlink, which changes mtime and inode).
-// Thread-safe.
-class TokenSource {
- public:
-  TokenSource(std::string token, std::string file)
-      : token_(Trim(std::move(token))), file_(std::move(file)) {}
-
-  // The current token ("" for none). Fails only if the token file was never readable.
-  StatusOr<std::string> Get() {
-    if (file_.empty()) return token_;
-    struct stat st {};
-    const bool stat_ok = ::stat(file_.c_str(), &st) == 0;
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stat_ok && loaded_ && st.st_mtim.tv_sec == mtime_.tv_sec &&
-        st.st_mtim.tv_nsec == mtime_.tv_nsec && st.st_ino == inode_) {
-      return token_;
-    }
-    StatusOr<std::string> content = ReadFile(file_);
-    if (!content.ok()) {
-      // Keep using the last good token through a transient failure: it is usually still valid
-      // for a while, and the server will say so if it is not.
-      if (loaded_) return token_;
-      return Status::Unavailable("bearer token: " + content.status().message());
-    }
-    token_ = Trim(std::move(content).value());
-    loaded_ = true;
-    if (stat_ok) {
-      mtime_ = st.st_mtim;
-      inode_ = st.st_ino;
-    }
-    return token_;
-  }
-
- private:
-  std::mutex mu_;
-  std::string token_;  // guarded by mu_ when file_ is set
-  const std::string file_;
-  bool loaded_ = false;  // guarded by mu_
-  timespec mtime_{};     // guarded by mu_
-  ino_t inode_ = 0;      // guarded by mu_
-};
 
 }  // namespace
 
@@ -112,56 +60,13 @@ struct ApiClient::Impl {
   ServerUrl url;
   std::unique_ptr<asio::ssl::context> tls;  // null for http://
   TokenSource token;
-  std::atomic<bool> shutdown{false};
-
-  std::mutex mu;
-  std::vector<std::unique_ptr<Connection>> idle;  // guarded by mu
-  std::unordered_set<Connection*> active;         // guarded by mu
+  std::unique_ptr<ConnectionPool> pool;  // null until Init() succeeded
 
   Impl(ClusterConfig c, Metrics* m)
       : config(std::move(c)), metrics(m), token(config.bearer_token, config.token_file) {}
 
   Status Init();
-
-  // A connection checked out of the pool for one exchange; returned (if Keep() was called) or
-  // closed when the lease ends. Registered as active so that Shutdown() can abort it.
-  class Lease {
-   public:
-    Lease(Impl* impl, std::unique_ptr<Connection> conn) : impl_(impl), conn_(std::move(conn)) {}
-    Lease(Lease&& other) noexcept
-        : impl_(other.impl_), conn_(std::move(other.conn_)), keep_(other.keep_) {}
-    Lease& operator=(Lease&&) = delete;
-    ~Lease() {
-      if (conn_) impl_->Release(std::move(conn_), keep_);
-    }
-    Connection& conn() { return *conn_; }
-    void Keep() { keep_ = true; }
-
-   private:
-    Impl* impl_;
-    std::unique_ptr<Connection> conn_;
-    bool keep_ = false;
-  };
-
-  StatusOr<Lease> Acquire() {
-    std::lock_guard<std::mutex> lock(mu);
-    if (shutdown) return Status::Cancelled("API client is shutting down");
-    std::unique_ptr<Connection> conn;
-    while (!idle.empty() && !conn) {
-      conn = std::move(idle.back());
-      idle.pop_back();
-      if (!conn->LooksReusable()) conn.reset();  // closed by the server while idle
-    }
-    if (!conn) conn = std::make_unique<Connection>(url, tls.get());
-    active.insert(conn.get());
-    return Lease(this, std::move(conn));
-  }
-
-  void Release(std::unique_ptr<Connection> conn, bool keep) {
-    std::lock_guard<std::mutex> lock(mu);
-    active.erase(conn.get());
-    if (keep && !shutdown && idle.size() < kMaxIdleConnections) idle.push_back(std::move(conn));
-  }
+  bool shutdown() const { return pool->shut_down(); }
 
   Status Cancelled() const { return Status::Cancelled("API client is shutting down"); }
 
@@ -186,14 +91,14 @@ struct ApiClient::Impl {
   template <class ReadFn>
   Status Exchange(Connection::Request& req, Clock::time_point deadline,
                   std::chrono::milliseconds limit, const std::string& what, ReadFn&& read,
-                  std::optional<Lease>* out) {
+                  std::optional<ConnectionPool::Lease>* out) {
     for (int attempt = 0;; ++attempt) {
-      StatusOr<Lease> lease = Acquire();
+      StatusOr<ConnectionPool::Lease> lease = pool->Acquire();
       if (!lease.ok()) return lease.status();
       Connection& conn = lease->conn();
       if (!conn.connected()) {
         Status s = conn.Connect(deadline);
-        if (shutdown) return Cancelled();
+        if (shutdown()) return Cancelled();
         if (!s.ok()) return s.WithContext(what);
       }
       bool got_response_bytes = false;
@@ -204,7 +109,7 @@ struct ApiClient::Impl {
         out->emplace(std::move(lease).value());
         return Status::Ok();
       }
-      if (shutdown) return Cancelled();
+      if (shutdown()) return Cancelled();
       const bool stale = conn.reused() && !got_response_bytes && ec != beast::error::timeout &&
                          (write_failed || IsIdempotent(req.method()));
       if (attempt == 0 && stale) {
@@ -233,31 +138,12 @@ Status ApiClient::Impl::Init() {
   StatusOr<ServerUrl> parsed = ParseServerUrl(config.server);
   if (!parsed.ok()) return parsed.status();
   url = std::move(parsed).value();
-  if (!url.tls) return Status::Ok();
-  try {
-    tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-  } catch (const boost::system::system_error& e) {
-    return Status::Internal(std::string("create TLS context: ") + e.what());
+  if (url.tls) {
+    StatusOr<std::unique_ptr<asio::ssl::context>> context = MakeTlsContext(config);
+    if (!context.ok()) return context.status();
+    tls = std::move(context).value();
   }
-  SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
-  beast::error_code ec;
-  if (config.insecure_skip_tls_verify) {
-    tls->set_verify_mode(asio::ssl::verify_none, ec);
-  } else {
-    tls->set_verify_mode(asio::ssl::verify_peer, ec);
-    if (config.ca_pem.empty()) {
-      tls->set_default_verify_paths(ec);
-    } else {
-      tls->add_certificate_authority(asio::buffer(config.ca_pem), ec);
-    }
-    if (ec) return Status::InvalidArgument("certificate authority: " + ec.message());
-  }
-  if (!config.client_cert_pem.empty() || !config.client_key_pem.empty()) {
-    tls->use_certificate_chain(asio::buffer(config.client_cert_pem), ec);
-    if (ec) return Status::InvalidArgument("client certificate: " + ec.message());
-    tls->use_private_key(asio::buffer(config.client_key_pem), asio::ssl::context::pem, ec);
-    if (ec) return Status::InvalidArgument("client key: " + ec.message());
-  }
+  pool = std::make_unique<ConnectionPool>(url, tls.get(), kMaxIdleConnections);
   return Status::Ok();
 }
 
@@ -278,7 +164,7 @@ StatusOr<HttpResponse> ApiClient::Impl::DoRequest(http::verb verb, std::string_v
 
   const Clock::time_point deadline = Clock::now() + opts.timeout;
   std::optional<Connection::Parser<http::string_body>> parser;
-  std::optional<Lease> lease;
+  std::optional<ConnectionPool::Lease> lease;
   Status s = Exchange(
       req, deadline, opts.timeout, what,
       [&](Connection& conn, bool* got_bytes) {
@@ -322,7 +208,7 @@ Status ApiClient::Impl::DoWatch(std::string_view target,
   // response (it compares the length against the empty optional), e.g. a 410 error body.
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   parser.header_limit(kMaxHeaderBytes);
-  std::optional<Lease> lease;
+  std::optional<ConnectionPool::Lease> lease;
   Status s = Exchange(
       req, deadline, idle_timeout, what,
       [&](Connection& conn, bool* got_bytes) {
@@ -345,7 +231,7 @@ Status ApiClient::Impl::DoWatch(std::string_view target,
       if (conn.ReadSome(parser, idle_timeout)) break;
       response.body.append(buffer.data(), buffer.size() - parser.get().body().size);
     }
-    if (shutdown) return Cancelled();
+    if (shutdown()) return Cancelled();
     return StatusFromResponse(response, what);
   }
 
@@ -358,7 +244,7 @@ Status ApiClient::Impl::DoWatch(std::string_view target,
     parser.get().body().data = buffer.data();
     parser.get().body().size = buffer.size();
     beast::error_code ec = conn.ReadSome(parser, idle_timeout);
-    if (shutdown) return Cancelled();
+    if (shutdown()) return Cancelled();
     if (ec == beast::error::timeout) {
       return Status::Unavailable(what + ": no data for " + std::to_string(idle_timeout.count()) +
                                  " ms");
@@ -413,7 +299,7 @@ StatusOr<HttpResponse> ApiClient::Request(std::string_view method, std::string_v
   if (target.empty() || target.front() != '/') {
     return Status::InvalidArgument("request target must start with '/': " + std::string(target));
   }
-  if (impl_->shutdown) return impl_->Cancelled();
+  if (impl_->shutdown()) return impl_->Cancelled();
   const Clock::time_point start = Clock::now();
   StatusOr<HttpResponse> result = impl_->DoRequest(verb, method, target, body, opts);
   impl_->Record(method, result.ok() ? result->status : 0, IsWrite(verb));
@@ -431,7 +317,7 @@ Status ApiClient::Watch(std::string_view target,
   if (target.empty() || target.front() != '/') {
     return Status::InvalidArgument("watch target must start with '/': " + std::string(target));
   }
-  if (impl_->shutdown) return impl_->Cancelled();
+  if (impl_->shutdown()) return impl_->Cancelled();
   int code = 0;
   Status s = impl_->DoWatch(target, on_line, idle_timeout, &code);
   impl_->Record("WATCH", code, false);
@@ -439,14 +325,7 @@ Status ApiClient::Watch(std::string_view target,
 }
 
 void ApiClient::Shutdown() {
-  std::vector<std::unique_ptr<Connection>> idle;
-  {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    impl_->shutdown = true;
-    for (Connection* conn : impl_->active) conn->Abort();
-    idle.swap(impl_->idle);
-  }
-  // `idle` is closed here, outside the lock.
+  if (impl_->pool) impl_->pool->Shutdown();
 }
 
 }  // namespace redispair::kube
