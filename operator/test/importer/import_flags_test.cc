@@ -1,11 +1,12 @@
 #include "importer/import_flags.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
-
 
 namespace redispair::importer {
 namespace {
