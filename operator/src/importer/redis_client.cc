@@ -98,8 +98,8 @@ class HiredisClient final : public RedisClient {
   // Commands are encoded by our AppendRespCommand into pending_ and handed to hiredis in
   // batches of about this many bytes: one redisAppendFormattedCommand per batch instead of one
   // redisAppendCommandArgv per command, whose sdscatfmt-based formatting and per-command
-  // allocation took a quarter of the importer's CPU time. hiredis still owns the socket and the
-  // write/read cycle (redisGetReply flushes its output buffer before reading).
+  // allocation took a quarter of the importer's CPU time. hiredis still owns the socket, the
+  // writes and the reply parsing.
   static constexpr size_t kHandOverBytes = 64 * 1024;
 
   Status HandOver() {
@@ -108,6 +108,14 @@ class HiredisClient final : public RedisClient {
       return ConnectionError();
     }
     pending_.clear();
+    // Write now rather than at the next ReadReply, so the server starts working while we are
+    // still parsing: otherwise a whole window of commands would be encoded before the first
+    // byte leaves. Writing without reading cannot deadlock: Redis keeps reading a client while
+    // it buffers that client's replies, and the caller's window bounds how many there are.
+    int done = 0;
+    while (done == 0) {
+      if (redisBufferWrite(ctx_.get(), &done) != REDIS_OK) return ConnectionError();
+    }
     return Status::Ok();
   }
 
