@@ -144,8 +144,9 @@ int RunOperatorCommand(int argc, char** argv) {
   }
   HiredisProber prober;
   Controller controller(&client, &metrics, &prober, {ns, flags.workers});
-  OpsServer ops(flags.ops_address, static_cast<uint16_t>(flags.ops_port), &metrics,
-                [&] { return controller.Healthy(); }, [&] { return controller.Ready(); });
+  OpsServer ops(
+      flags.ops_address, static_cast<uint16_t>(flags.ops_port), &metrics,
+      [&] { return controller.Healthy(); }, [&] { return controller.Ready(); });
   Status started = ops.Start();
   if (!started.ok()) {
     LogError("cannot start ops server", {{"error", started.ToString()}});

@@ -14,7 +14,8 @@
 namespace redispair {
 namespace {
 
-constexpr const char* kUsage = R"(Usage: redispair render [-f FILE] [--redis-config ROLE | --launcher]
+constexpr const char* kUsage =
+    R"(Usage: redispair render [-f FILE] [--redis-config ROLE | --launcher]
 
 Reads a RedisPair (YAML or JSON; FILE, or stdin when FILE is - or absent) and prints:
   (default)             the children the operator applies, as a JSON list
@@ -68,7 +69,8 @@ int RunRenderCommand(int argc, char** argv) {
   }
   auto docs = YamlDocumentsToJson(text.str());
   if (!docs.ok()) {
-    std::fprintf(stderr, "redispair render: %s: %s\n", file.c_str(), docs.status().message().c_str());
+    std::fprintf(stderr, "redispair render: %s: %s\n", file.c_str(),
+                 docs.status().message().c_str());
     return 1;
   }
   for (nlohmann::json& doc : *docs) {

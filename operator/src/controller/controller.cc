@@ -4,8 +4,8 @@
 #include <ctime>
 #include <thread>
 
-#include "kube/api_client.h"
 #include "controller/names.h"
+#include "kube/api_client.h"
 #include "server/metrics.h"
 #include "util/log.h"
 
@@ -85,10 +85,9 @@ void Controller::Worker() {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!result.error.ok()) {
       // Logged here, not in the reconciler: the loop reports what a reconcile returns.
-      LogError("reconcile failed; will retry",
-               {{"redispair", *key},
-                {"error", result.error.ToString()},
-                {"requeues", queue_.NumRequeues(*key)}});
+      LogError("reconcile failed; will retry", {{"redispair", *key},
+                                                {"error", result.error.ToString()},
+                                                {"requeues", queue_.NumRequeues(*key)}});
       queue_.AddRateLimited(*key);
     } else {
       queue_.Forget(*key);

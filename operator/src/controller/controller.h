@@ -1,8 +1,8 @@
 // The controller: informers feed keys into the work queue; workers reconcile them.
 //
 // Every event on a RedisPair or on one of its children (found through the
-// app.kubernetes.io/instance label, which every child and pod carries) enqueues the RedisPair's key.
-// The queue deduplicates, so a burst of child events costs one reconcile.
+// app.kubernetes.io/instance label, which every child and pod carries) enqueues the RedisPair's
+// key. The queue deduplicates, so a burst of child events costs one reconcile.
 //
 // Thread-safety: Run() blocks until Stop() is called from another thread (the signal handler).
 #pragma once

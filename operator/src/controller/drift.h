@@ -12,8 +12,8 @@
 
 namespace redispair {
 
-// True when `live` contains `desired`. On false, `*where` (if given) names the first differing path,
-// e.g. "spec.ports[0].nodePort", for logs.
+// True when `live` contains `desired`. On false, `*where` (if given) names the first differing
+// path, e.g. "spec.ports[0].nodePort", for logs.
 bool ContainsDesired(const nlohmann::json& desired, const nlohmann::json& live,
                      std::string* where = nullptr);
 

@@ -19,8 +19,8 @@ struct PodObservation {
   std::string node;
   std::string host_ip;
   std::string pod_ip;
-  std::string phase;      // Pending, Running, ...
-  bool ready = false;     // the Ready pod condition
+  std::string phase;   // Pending, Running, ...
+  bool ready = false;  // the Ready pod condition
   bool terminating = false;
   // Why a Pending pod is not running: the PodScheduled=False reason/message ("Unschedulable",
   // "0/2 nodes are available: ..."), or a waiting container's reason ("ErrImagePull").
@@ -62,7 +62,8 @@ struct Observation {
   PodObservation master;
   PodObservation replica;
   ReplicationObservation replication;
-  std::string auth_error;  // e.g. the named Secret does not exist
+  std::string auth_error;   // e.g. the named Secret does not exist
+  std::string apply_error;  // a child the API server refused, e.g. an immutable field changed
   int master_node_port = 0;
   int replica_node_port = 0;
 };

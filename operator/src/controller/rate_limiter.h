@@ -30,8 +30,8 @@ class ItemExponentialBackoff {
   std::map<std::string, int> failures_;
 };
 
-// A token bucket: `qps` tokens a second, up to `burst` saved. When() reserves a token and returns the
-// time until it is available, so callers schedule rather than block.
+// A token bucket: `qps` tokens a second, up to `burst` saved. When() reserves a token and returns
+// the time until it is available, so callers schedule rather than block.
 class TokenBucket {
  public:
   TokenBucket(double qps, int burst) : qps_(qps), burst_(burst), tokens_(burst) {}

@@ -110,8 +110,10 @@ StatusOr<Reconciler::AuthState> Reconciler::EnsureAuth(const RedisPair& rp) {
     auto resp = deps_.client->Request("GET", path + "/" + name);
     if (!resp.ok()) return resp.status().WithContext("get Secret " + name);
     if (resp->status == 404) {
-      auth.error = "Secret " + rp.namespace_ + "/" + name + " (spec.auth.secretName) not found: create it with key \"" +
-                   rp.spec.auth_secret_key + "\", or remove spec.auth.secretName to have one generated";
+      auth.error = "Secret " + rp.namespace_ + "/" + name +
+                   " (spec.auth.secretName) not found: create it with key \"" +
+                   rp.spec.auth_secret_key +
+                   "\", or remove spec.auth.secretName to have one generated";
       return auth;
     }
     if (resp->status != 200) return kube::StatusFromResponse(*resp, "get Secret " + name);
@@ -140,16 +142,16 @@ StatusOr<bool> Reconciler::ApplyIfChanged(const ChildObject& child, Informer* ca
   std::string where;
   if (live && ContainsDesired(child.object, *live, &where)) return false;
   if (live) {
-    LogInfo("child drifted; applying", {{"object", child.api_path + "/" + child.name},
-                                        {"field", where}});
+    LogInfo("child drifted; applying",
+            {{"object", child.api_path + "/" + child.name}, {"field", where}});
   }
   auto resp = deps_.client->Request("PATCH", child.api_path + "/" + child.name + ApplyQuery(),
                                     child.object.dump(), {.content_type = kApplyContentType});
   if (!resp.ok()) return resp.status().WithContext("apply " + child.name);
   CountWrite(child.object.value("kind", "object").c_str());
   if (resp->status != 200 && resp->status != 201) {
-    return kube::StatusFromResponse(*resp, "apply " + child.object.value("kind", "") + " " +
-                                               child.name);
+    return kube::StatusFromResponse(*resp,
+                                    "apply " + child.object.value("kind", "") + " " + child.name);
   }
   return true;
 }
@@ -179,8 +181,8 @@ Status Reconciler::WriteStatusIfChanged(const RedisPair& rp, json status) {
                       {"status", status}};
   const std::string target = std::string("/apis/") + kGroup + "/" + kVersion + "/namespaces/" +
                              rp.namespace_ + "/redispairs/" + rp.name + "/status" + ApplyQuery();
-  auto resp = deps_.client->Request("PATCH", target, patch.dump(),
-                                    {.content_type = kApplyContentType});
+  auto resp =
+      deps_.client->Request("PATCH", target, patch.dump(), {.content_type = kApplyContentType});
   if (!resp.ok()) return resp.status().WithContext("update status");
   CountWrite("status");
   if (resp->status == 404) return Status::Ok();  // deleted meanwhile; nothing left to report on
@@ -213,20 +215,30 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
   RenderInputs inputs;
   inputs.auth_secret_version = auth->secret_version;
   int applied = 0;
+  // Children are independent: one refused apply (say, an immutable StatefulSet field) must not
+  // stop the others. The first error is reported in status and returned for a backoff retry.
+  Status apply_error;
   for (const ChildObject& child : DesiredChildren(rp, inputs)) {
     auto wrote = ApplyIfChanged(child, CacheFor(child.api_path));
-    if (!wrote.ok()) return {wrote.status()};
+    if (!wrote.ok()) {
+      if (wrote.status().code() == Status::Code::kUnavailable || wrote.status().IsCancelled()) {
+        return {wrote.status()};  // the API server is away; status could not be written either
+      }
+      if (apply_error.ok()) apply_error = wrote.status();
+      continue;
+    }
     applied += *wrote ? 1 : 0;
   }
   if (!rp.spec.info_job_enabled) {
     Status s = DeleteIfPresent("/apis/batch/v1/namespaces/" + rp.namespace_ + "/cronjobs",
                                names::InfoCronJob(rp), deps_.cronjobs, rp);
-    if (!s.ok()) return {s};
+    if (!s.ok() && apply_error.ok()) apply_error = s;
   }
   if (applied > 0) LogInfo("applied children", {{"redispair", key}, {"count", applied}});
 
   Observation observed;
   observed.auth_error = auth->error;
+  observed.apply_error = apply_error.message();
   observed.master_node_port = rp.spec.master_node_port;
   observed.replica_node_port = rp.spec.replica_node_port;
   observed.master = PickRolePod(PodsOf(deps_.pods, rp, names::kRoleMaster));
@@ -244,7 +256,8 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
     } else {
       observed.replication.replica_error = "replica: " + r.status().message();
     }
-    if (deps_.metrics && observed.replication.master && observed.replication.master->slave0_offset) {
+    if (deps_.metrics && observed.replication.master &&
+        observed.replication.master->slave0_offset) {
       deps_.metrics->Set("redispair_replication_lag_bytes", {{"redispair", key}},
                          static_cast<double>(observed.replication.master->master_repl_offset -
                                              *observed.replication.master->slave0_offset));
@@ -255,8 +268,10 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
   const bool ready = status["conditions"][0].value("status", "") == "True";
   Status s = WriteStatusIfChanged(rp, std::move(status));
   if (!s.ok()) return {s};
-  return {Status::Ok(), ready ? std::chrono::duration_cast<std::chrono::milliseconds>(kHealthyResync)
-                              : std::chrono::duration_cast<std::chrono::milliseconds>(kUnhealthyResync)};
+  if (!apply_error.ok()) return {apply_error};
+  return {Status::Ok(),
+          ready ? std::chrono::duration_cast<std::chrono::milliseconds>(kHealthyResync)
+                : std::chrono::duration_cast<std::chrono::milliseconds>(kUnhealthyResync)};
 }
 
 }  // namespace redispair

@@ -1,13 +1,15 @@
 // Reconcile one RedisPair, in the order controller-runtime's examples use:
-//   1. load the RedisPair from the cache; if it is gone, stop (garbage collection removes children);
+//   1. load the RedisPair from the cache; if it is gone, stop (garbage collection removes
+//   children);
 //   2. make sure the auth Secret exists and read it;
 //   3. render the desired children and server-side apply each one that differs from the cache
 //      (deleting the INFO CronJob when it is disabled);
 //   4. observe the pods and probe replication;
 //   5. compute the status from the observation and write it only if it changed.
 //
-// Thread-safety: Reconcile() may run concurrently for different keys (the work queue never hands out
-// the same key twice at once). All reads come from informer caches except the user-named Secret.
+// Thread-safety: Reconcile() may run concurrently for different keys (the work queue never hands
+// out the same key twice at once). All reads come from informer caches except the user-named
+// Secret.
 #pragma once
 
 #include <chrono>

@@ -38,7 +38,8 @@ std::string RenderRedisConfig(const RedisConfigParams& params);
 std::vector<std::string> RedisLauncherArgs();
 
 // Probe commands (exec). Liveness accepts LOADING, so a master replaying a large AOF is not
-// killed; replica readiness requires master_link_status:up. No probe of one role contacts the other.
+// killed; replica readiness requires master_link_status:up. No probe of one role contacts the
+// other.
 std::vector<std::string> LivenessCommand();
 std::vector<std::string> MasterReadinessCommand();
 std::vector<std::string> ReplicaReadinessCommand();

@@ -1,6 +1,6 @@
 // The RedisPair custom resource as the controller sees it: a typed view of the parts of the object
-// that drive rendering, with the CRD's defaults applied again here so that an object stored before a
-// default existed still renders the same way.
+// that drive rendering, with the CRD's defaults applied again here so that an object stored before
+// a default existed still renders the same way.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +33,7 @@ struct RedisPairSpec {
 
   int master_node_port = 32400;
   std::string storage_size = "1Gi";
-  std::string storage_class_name;        // empty: the cluster's default class
+  std::string storage_class_name;           // empty: the cluster's default class
   std::string retention_policy = "Retain";  // Retain | Delete
   Resources master_resources;
 
@@ -50,7 +50,8 @@ struct RedisPair {
   std::string uid;
   int64_t generation = 0;
   RedisPairSpec spec;
-  nlohmann::json status = nlohmann::json::object();  // as stored; used only to keep transition times
+  nlohmann::json status =
+      nlohmann::json::object();  // as stored; used only to keep transition times
 };
 
 // Reads a RedisPair from its API JSON. Fails with InvalidArgument naming the field when a value has

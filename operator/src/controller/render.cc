@@ -66,10 +66,10 @@ json ExecProbe(const std::vector<std::string>& command, int initial_delay, int p
 json PasswordEnv(const RedisPair& rp) {
   json env = json::array();
   if (rp.spec.auth_enabled) {
-    env.push_back(
-        {{"name", kPasswordEnv},
-         {"valueFrom",
-          {{"secretKeyRef", {{"name", names::AuthSecret(rp)}, {"key", rp.spec.auth_secret_key}}}}}});
+    env.push_back({{"name", kPasswordEnv},
+                   {"valueFrom",
+                    {{"secretKeyRef",
+                      {{"name", names::AuthSecret(rp)}, {"key", rp.spec.auth_secret_key}}}}}});
   }
   return env;
 }
@@ -96,9 +96,9 @@ json RedisContainer(const RedisPair& rp, RedisRole role, const Resources& resour
       // args, not command: the official image's entrypoint stays in charge of the process.
       {"args", RedisLauncherArgs()},
       {"env", env},
-      {"ports", json::array({{{"name", "redis"},
-                              {"containerPort", names::kRedisPort},
-                              {"protocol", "TCP"}}})},
+      {"ports",
+       json::array(
+           {{{"name", "redis"}, {"containerPort", names::kRedisPort}, {"protocol", "TCP"}}})},
       {"resources", ResourcesJson(resources)},
       {"securityContext", ContainerSecurityContext()},
       {"livenessProbe", ExecProbe(LivenessCommand(), 15, 10, 6)},
@@ -118,10 +118,8 @@ json PodTemplateMetadata(const RedisPair& rp, const std::string& component,
 }
 
 json ServicePort(int node_port) {
-  json port = {{"name", "redis"},
-               {"port", names::kRedisPort},
-               {"targetPort", "redis"},
-               {"protocol", "TCP"}};
+  json port = {
+      {"name", "redis"}, {"port", names::kRedisPort}, {"targetPort", "redis"}, {"protocol", "TCP"}};
   if (node_port > 0) port["nodePort"] = node_port;
   return port;
 }
@@ -162,8 +160,8 @@ json BuildMasterStatefulSet(const RedisPair& rp, const RenderInputs& in) {
       {"affinity", AntiAffinityAgainst(rp, names::kRoleReplica)},
       {"enableServiceLinks", false},
       {"terminationGracePeriodSeconds", 30},
-      {"containers", json::array({RedisContainer(rp, RedisRole::kMaster,
-                                                 rp.spec.master_resources)})},
+      {"containers",
+       json::array({RedisContainer(rp, RedisRole::kMaster, rp.spec.master_resources)})},
   };
   return json{
       {"apiVersion", "apps/v1"},
@@ -219,18 +217,18 @@ json BuildReplicaDeployment(const RedisPair& rp, const RenderInputs& in) {
     affinity["nodeAffinity"] = {
         {"requiredDuringSchedulingIgnoredDuringExecution",
          {{"nodeSelectorTerms",
-           json::array({{{"matchExpressions",
-                          json::array({{{"key", "kubernetes.io/hostname"},
-                                        {"operator", "NotIn"},
-                                        {"values", in.replica_avoid_nodes}}})}}})}}}};
+           json::array(
+               {{{"matchExpressions", json::array({{{"key", "kubernetes.io/hostname"},
+                                                    {"operator", "NotIn"},
+                                                    {"values", in.replica_avoid_nodes}}})}}})}}}};
   }
   json pod_spec = {
       {"securityContext", PodSecurityContext()},
       {"affinity", affinity},
       {"enableServiceLinks", false},
       {"terminationGracePeriodSeconds", 10},
-      {"containers", json::array({RedisContainer(rp, RedisRole::kReplica,
-                                                 rp.spec.replica_resources)})},
+      {"containers",
+       json::array({RedisContainer(rp, RedisRole::kReplica, rp.spec.replica_resources)})},
       // The replica keeps no state; an emptyDir holds what the server writes while syncing.
       {"volumes", json::array({{{"name", "data"}, {"emptyDir", json::object()}}})},
   };
@@ -240,8 +238,7 @@ json BuildReplicaDeployment(const RedisPair& rp, const RenderInputs& in) {
       {"metadata", Metadata(rp, names::ReplicaDeployment(rp), names::kRoleReplica)},
       {"spec",
        {{"replicas", 1},
-        {"selector",
-         {{"matchLabels", LabelsJson(names::SelectorLabels(rp, names::kRoleReplica))}}},
+        {"selector", {{"matchLabels", LabelsJson(names::SelectorLabels(rp, names::kRoleReplica))}}},
         // Replace before removing, so reads keep working during a rollout.
         {"strategy",
          {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxSurge", 1}, {"maxUnavailable", 0}}}}},
@@ -269,8 +266,8 @@ json BuildInfoCronJob(const RedisPair& rp) {
       {"imagePullPolicy", rp.spec.image_pull_policy},
       {"args", InfoJobArgs(rp)},
       {"env", PasswordEnv(rp)},
-      {"resources", {{"requests", {{"cpu", "10m"}, {"memory", "16Mi"}}},
-                     {"limits", {{"memory", "64Mi"}}}}},
+      {"resources",
+       {{"requests", {{"cpu", "10m"}, {"memory", "16Mi"}}}, {"limits", {{"memory", "64Mi"}}}}},
       {"securityContext", ContainerSecurityContext()},
   };
   json pod_spec = {

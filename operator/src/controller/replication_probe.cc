@@ -43,7 +43,8 @@ StatusOr<ReplicationInfo> HiredisProber::Probe(const std::string& host, int port
     ReplyPtr auth = Command(ctx.get(), {"AUTH", password});
     if (!auth) return Status::Unavailable("AUTH on " + where + ": " + ctx->errstr);
     if (auth->type == REDIS_REPLY_ERROR) {
-      return Status::PermissionDenied("AUTH on " + where + ": " + std::string(auth->str, auth->len));
+      return Status::PermissionDenied("AUTH on " + where + ": " +
+                                      std::string(auth->str, auth->len));
     }
   }
   ReplyPtr info = Command(ctx.get(), {"INFO", "replication"});

@@ -14,7 +14,8 @@ class ReplicationProber {
  public:
   virtual ~ReplicationProber() = default;
   // Connects, authenticates when `password` is non-empty, runs INFO replication. Errors say what
-  // failed ("connect 10.0.0.5:6379: Connection refused", "AUTH: WRONGPASS ..."), never the password.
+  // failed ("connect 10.0.0.5:6379: Connection refused", "AUTH: WRONGPASS ..."), never the
+  // password.
   virtual StatusOr<ReplicationInfo> Probe(const std::string& host, int port,
                                           const std::string& password) = 0;
 };

@@ -24,16 +24,16 @@ json ToJson(const Condition& c, int64_t generation) {
 Condition RoleCondition(const char* type, const char* role, const PodObservation& pod,
                         const std::string& workload) {
   if (!pod.exists) {
-    return {type, "False", "PodMissing", std::string("no ") + role + " pod exists yet (" + workload +
-                                             " has not created one)"};
+    return {type, "False", "PodMissing",
+            std::string("no ") + role + " pod exists yet (" + workload + " has not created one)"};
   }
   if (pod.terminating) {
-    return {type, "False", "PodTerminating", role + std::string(" pod ") + pod.name +
-                                                 " is terminating"};
+    return {type, "False", "PodTerminating",
+            role + std::string(" pod ") + pod.name + " is terminating"};
   }
   if (pod.ready) {
-    return {type, "True", "PodReady", role + std::string(" pod ") + pod.name + " is ready on node " +
-                                          pod.node};
+    return {type, "True", "PodReady",
+            role + std::string(" pod ") + pod.name + " is ready on node " + pod.node};
   }
   if (pod.phase == "Pending" || pod.phase.empty()) {
     std::string msg = role + std::string(" pod ") + pod.name + " is pending";
@@ -42,7 +42,8 @@ Condition RoleCondition(const char* type, const char* role, const PodObservation
     } else if (!pod.waiting_reason.empty()) {
       msg += ": " + pod.waiting_reason;
     }
-    const std::string reason = pod.waiting_reason == "Unschedulable" ? "Unschedulable" : "PodPending";
+    const std::string reason =
+        pod.waiting_reason == "Unschedulable" ? "Unschedulable" : "PodPending";
     return {type, "False", reason, msg};
   }
   std::string msg = role + std::string(" pod ") + pod.name + " is " + pod.phase + " but not ready";
@@ -68,9 +69,9 @@ Condition ReplicationCondition(const Observation& o) {
   }
   if (r.replica->master_link_status != "up") {
     return {kCondReplicationHealthy, "False", "LinkDown",
-            "the replica reports master_link_status:" +
-                (r.replica->master_link_status.empty() ? std::string("unknown")
-                                                       : r.replica->master_link_status)};
+            "the replica reports master_link_status:" + (r.replica->master_link_status.empty()
+                                                             ? std::string("unknown")
+                                                             : r.replica->master_link_status)};
   }
   if (r.master->connected_slaves < 1) {
     return {kCondReplicationHealthy, "False", "NoReplicaConnected",
@@ -99,10 +100,11 @@ json ComputeStatus(const RedisPair& rp, const Observation& o) {
       RoleCondition(kCondReplicaReady, "replica", o.replica, "Deployment " + rp.name + "-replica");
   const Condition replication = ReplicationCondition(o);
 
-  Condition ready{kCondReady, "True", "Ready",
-                  "master and replica are ready and replicating"};
+  Condition ready{kCondReady, "True", "Ready", "master and replica are ready and replicating"};
   if (!o.auth_error.empty()) {
     ready = {kCondReady, "False", "AuthSecretMissing", o.auth_error};
+  } else if (!o.apply_error.empty()) {
+    ready = {kCondReady, "False", "ApplyFailed", o.apply_error};
   } else {
     for (const Condition* c : {&master, &replica, &replication}) {
       if (std::string(c->status) != "True") {
@@ -114,9 +116,9 @@ json ComputeStatus(const RedisPair& rp, const Observation& o) {
 
   json status = json::object();
   status["observedGeneration"] = rp.generation;
-  status["conditions"] = json::array({ToJson(ready, rp.generation), ToJson(master, rp.generation),
-                                      ToJson(replica, rp.generation),
-                                      ToJson(replication, rp.generation)});
+  status["conditions"] =
+      json::array({ToJson(ready, rp.generation), ToJson(master, rp.generation),
+                   ToJson(replica, rp.generation), ToJson(replication, rp.generation)});
   status["master"] = RoleJson(o.master);
   status["replica"] = RoleJson(o.replica);
   json endpoints = json::object();

@@ -60,8 +60,9 @@ class WorkQueue {
   std::condition_variable ready_cv_;
   std::condition_variable delay_cv_;
   std::deque<std::string> queue_;
-  std::set<std::string> dirty_;       // keys waiting to be processed (in queue_ or parked by processing_)
-  std::set<std::string> processing_;  // keys handed out and not yet Done()
+  std::set<std::string>
+      dirty_;  // keys waiting to be processed (in queue_ or parked by processing_)
+  std::set<std::string> processing_;                       // keys handed out and not yet Done()
   std::multimap<Clock::time_point, std::string> waiting_;  // AddAfter, by due time
   std::map<std::string, Clock::time_point> waiting_due_;   // earliest due time per key
   ItemExponentialBackoff backoff_;

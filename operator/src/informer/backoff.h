@@ -1,6 +1,6 @@
-// Jittered exponential backoff for list/watch retries, as client-go's reflector uses: 0.8 s doubling
-// to 30 s, each wait stretched by a random factor in [1, 2) so that many clients reconnecting to a
-// restarted API server do not arrive in lockstep. Not thread-safe.
+// Jittered exponential backoff for list/watch retries, as client-go's reflector uses: 0.8 s
+// doubling to 30 s, each wait stretched by a random factor in [1, 2) so that many clients
+// reconnecting to a restarted API server do not arrive in lockstep. Not thread-safe.
 #pragma once
 
 #include <algorithm>
@@ -13,7 +13,11 @@ class JitteredBackoff {
  public:
   JitteredBackoff(std::chrono::milliseconds initial = std::chrono::milliseconds(800),
                   std::chrono::milliseconds max = std::chrono::seconds(30), double jitter = 1.0)
-      : initial_(initial), max_(max), jitter_(jitter), next_(initial), rng_(std::random_device{}()) {}
+      : initial_(initial),
+        max_(max),
+        jitter_(jitter),
+        next_(initial),
+        rng_(std::random_device{}()) {}
 
   // The next wait; each call doubles the base up to max.
   std::chrono::milliseconds Next() {

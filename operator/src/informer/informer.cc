@@ -117,7 +117,18 @@ StatusOr<std::string> Informer::ListAndReplace() {
     if (page.is_discarded() || !page.is_object() || !page.contains("items")) {
       return Status::Internal("LIST " + CollectionPath() + ": response is not a list");
     }
-    for (json& item : page["items"]) items.push_back(std::move(item));
+    // List items carry no apiVersion/kind (only the list does); set them so cached objects look
+    // the same whether they came from a list or a watch event.
+    const std::string api_version = page.value("apiVersion", "");
+    std::string kind = page.value("kind", "");
+    if (kind.size() > 4 && kind.ends_with("List")) kind.resize(kind.size() - 4);
+    for (json& item : page["items"]) {
+      if (item.is_object()) {
+        item["apiVersion"] = api_version;
+        item["kind"] = kind;
+      }
+      items.push_back(std::move(item));
+    }
     const json& meta = page.value("metadata", json::object());
     rv = meta.value("resourceVersion", "");
     cont = meta.value("continue", "");
@@ -136,8 +147,9 @@ StatusOr<std::string> Informer::ListAndReplace() {
 
 Status Informer::WatchOnce(std::string* rv) {
   const int timeout = RandomWatchTimeoutSeconds();
-  std::string target = CollectionPath() + "?watch=1&allowWatchBookmarks=true&resourceVersion=" +
-                       UrlEncode(*rv) + "&timeoutSeconds=" + std::to_string(timeout);
+  std::string target = CollectionPath() +
+                       "?watch=1&allowWatchBookmarks=true&resourceVersion=" + UrlEncode(*rv) +
+                       "&timeoutSeconds=" + std::to_string(timeout);
   if (!options_.label_selector.empty()) {
     target += "&labelSelector=" + UrlEncode(options_.label_selector);
   }
@@ -153,8 +165,8 @@ Status Informer::WatchOnce(std::string* rv) {
         if (ev->type == EventType::kError) {
           const int code = ev->object.value("code", 0);
           const std::string msg = ev->object.value("message", "");
-          stream_error = code == 410 ? Status::Gone(msg)
-                                     : Status::Unavailable("watch error event: " + msg);
+          stream_error =
+              code == 410 ? Status::Gone(msg) : Status::Unavailable("watch error event: " + msg);
           return false;
         }
         const std::string new_rv = ResourceVersionOf(ev->object);
@@ -183,10 +195,9 @@ void Informer::Run() {
       if (rv.status().IsCancelled()) break;
       healthy_ = false;
       const auto wait = backoff_.Next();
-      LogWarn("list failed; retrying",
-              {{"resource", type_.plural},
-               {"error", rv.status().ToString()},
-               {"retry_in_ms", wait.count()}});
+      LogWarn("list failed; retrying", {{"resource", type_.plural},
+                                        {"error", rv.status().ToString()},
+                                        {"retry_in_ms", wait.count()}});
       if (!SleepFor(wait)) break;
       continue;
     }

@@ -4,7 +4,8 @@
 // /api/v1/pods") and detail ("connection refused"). Exceptions thrown by libraries are caught where
 // they are thrown and turned into a Status; they never cross a module or thread boundary.
 //
-// Status and StatusOr are cheap to move and are not thread-safe objects in themselves (share copies).
+// Status and StatusOr are cheap to move and are not thread-safe objects in themselves (share
+// copies).
 #pragma once
 
 #include <cassert>
@@ -33,7 +34,9 @@ class Status {
   Status() = default;
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Status AlreadyExists(std::string msg) { return {Code::kAlreadyExists, std::move(msg)}; }
   static Status Conflict(std::string msg) { return {Code::kConflict, std::move(msg)}; }
@@ -71,7 +74,7 @@ std::string_view CodeName(Status::Code code);
 template <typename T>
 class StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  StatusOr(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     assert(!status_.ok() && "StatusOr needs a value or an error");
   }

@@ -7,13 +7,14 @@ namespace redispair {
 using nlohmann::json;
 
 TEST_CASE("ObservePodReadsNodeIpsAndReadiness") {
-  json pod = {{"metadata", {{"name", "redis-master-0"}, {"creationTimestamp", "2026-01-01T00:00:00Z"}}},
-              {"spec", {{"nodeName", "node-a"}}},
-              {"status",
-               {{"phase", "Running"},
-                {"hostIP", "192.168.49.2"},
-                {"podIP", "10.244.0.5"},
-                {"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}}}};
+  json pod = {
+      {"metadata", {{"name", "redis-master-0"}, {"creationTimestamp", "2026-01-01T00:00:00Z"}}},
+      {"spec", {{"nodeName", "node-a"}}},
+      {"status",
+       {{"phase", "Running"},
+        {"hostIP", "192.168.49.2"},
+        {"podIP", "10.244.0.5"},
+        {"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}}}};
   PodObservation o = ObservePod(pod);
   CHECK(o.exists);
   CHECK(o.ready);

@@ -68,8 +68,8 @@ TEST_CASE("InfoCronJobOnlyWhenEnabled") {
   CHECK(cj["kind"] == "CronJob");
   CHECK(cj["spec"]["schedule"] == "*/2 * * * *");
   CHECK(cj["spec"]["concurrencyPolicy"] == "Forbid");
-  const std::string script = cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
-                                 ["args"][2];
+  const std::string script =
+      cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"][2];
   CHECK(script.find("info replication") != std::string::npos);
 }
 
@@ -146,7 +146,8 @@ TEST_CASE("AntiAffinityIsRequiredInBothDirections") {
 TEST_CASE("ReplicaAvoidNodesBecomeANodeAffinity") {
   RenderInputs in;
   in.replica_avoid_nodes = {"node-a"};
-  const json aff = BuildReplicaDeployment(DefaultPair(), in)["spec"]["template"]["spec"]["affinity"];
+  const json aff =
+      BuildReplicaDeployment(DefaultPair(), in)["spec"]["template"]["spec"]["affinity"];
   const json& expr = aff["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
                         ["nodeSelectorTerms"][0]["matchExpressions"][0];
   CHECK(expr["operator"] == "NotIn");
@@ -214,8 +215,8 @@ TEST_CASE("ProbesAcceptLoadingAndReplicaReadinessNeedsTheLink") {
 TEST_CASE("AuthSecretVersionIsStampedOnBothPodTemplates") {
   RenderInputs in;
   in.auth_secret_version = "42";
-  for (const json& w : {BuildMasterStatefulSet(DefaultPair(), in),
-                        BuildReplicaDeployment(DefaultPair(), in)}) {
+  for (const json& w :
+       {BuildMasterStatefulSet(DefaultPair(), in), BuildReplicaDeployment(DefaultPair(), in)}) {
     CHECK(w["spec"]["template"]["metadata"]["annotations"][kAuthVersionAnnotation] == "42");
   }
 }

@@ -150,3 +150,16 @@ TEST_CASE("TransitionTimeIsKeptWhileAConditionHolds") {
 }
 
 }  // namespace redispair
+
+namespace redispair {
+
+TEST_CASE("RefusedApplyIsReportedAsApplyFailed") {
+  Observation o = Healthy();
+  o.apply_error = "apply StatefulSet redis-master: spec: Forbidden: updates to statefulset spec";
+  const json c = Cond(ComputeStatus(DefaultPair(), o), kCondReady);
+  CHECK(c["status"] == "False");
+  CHECK(c["reason"] == "ApplyFailed");
+  CHECK(c["message"].get<std::string>().find("Forbidden") != std::string::npos);
+}
+
+}  // namespace redispair

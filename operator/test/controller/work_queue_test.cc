@@ -25,7 +25,7 @@ TEST_CASE("KeyAddedWhileProcessingIsRequeuedOnlyAfterDone") {
   q.Add("k");
   auto k = q.Get();
   REQUIRE(k);
-  q.Add("k");          // arrives while a worker holds it
+  q.Add("k");           // arrives while a worker holds it
   CHECK(q.Len() == 0);  // not handed to a second worker
   q.Done(*k);
   CHECK(q.Len() == 1);

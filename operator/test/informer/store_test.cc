@@ -16,12 +16,12 @@ WatchEvent Ev(EventType t, json o) { return WatchEvent{t, std::move(o)}; }
 }  // namespace
 
 TEST_CASE("ParseWatchEventReadsEveryType") {
-  for (auto [text, type] : std::vector<std::pair<std::string, EventType>>{
-           {"ADDED", EventType::kAdded},
-           {"MODIFIED", EventType::kModified},
-           {"DELETED", EventType::kDeleted},
-           {"BOOKMARK", EventType::kBookmark},
-           {"ERROR", EventType::kError}}) {
+  for (auto [text, type] :
+       std::vector<std::pair<std::string, EventType>>{{"ADDED", EventType::kAdded},
+                                                      {"MODIFIED", EventType::kModified},
+                                                      {"DELETED", EventType::kDeleted},
+                                                      {"BOOKMARK", EventType::kBookmark},
+                                                      {"ERROR", EventType::kError}}) {
     auto ev = ParseWatchEvent(R"({"type":")" + text + R"(","object":{"metadata":{}}})");
     REQUIRE(ev.ok());
     CHECK(ev->type == type);
@@ -29,9 +29,9 @@ TEST_CASE("ParseWatchEventReadsEveryType") {
 }
 
 TEST_CASE("MalformedWatchLinesAreErrorsNotCrashes") {
-  for (const char* line : {"", "{", "null", "[]", R"({"type":"ADDED"})",
-                           R"({"type":"WHAT","object":{}})", R"({"type":1,"object":{}})",
-                           R"({"type":"ADDED","object":"str"})"}) {
+  for (const char* line :
+       {"", "{", "null", "[]", R"({"type":"ADDED"})", R"({"type":"WHAT","object":{}})",
+        R"({"type":1,"object":{}})", R"({"type":"ADDED","object":"str"})"}) {
     auto ev = ParseWatchEvent(line);
     CHECK_FALSE(ev.ok());
     CHECK(ev.status().code() == Status::Code::kInvalidArgument);
