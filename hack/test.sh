@@ -17,13 +17,14 @@ redispair::log::install_err_trap
 : "${BUILD_DIR:=${ROOT}/build}"
 : "${JOBS:=$(nproc)}"
 
-# The bats suites, in order: cheap and independent first; the control-plane suite last, because it
-# stops the plane it started to prove nothing is left behind.
+# The bats suites, in order: real redis-server processes first; then the control-plane suite,
+# which starts the plane and stops it again to prove nothing is left behind (so it must run before
+# anything else starts the plane); then the operator against the control plane.
 readonly DEFAULT_SUITES=(
   test/importer
   test/redis
+  test/cluster/control-plane.bats
   test/integration
-  test/cluster
 )
 
 PASSED=0
@@ -110,6 +111,14 @@ run_bats() {
   count_tap "${target}" "${tap}"
 }
 
+plane_running() {
+  (
+    # shellcheck source=test/cluster/lib/control-plane.sh
+    source "${ROOT}/test/cluster/lib/control-plane.sh"
+    redispair::cp::is_healthy
+  ) >/dev/null 2>&1
+}
+
 main() {
   local unit_only=0
   local -a suites=()
@@ -134,8 +143,15 @@ main() {
   if ((unit_only == 0)); then
     redispair::log::info "test-cluster binaries (built once, cached outside the repo)"
     "${ROOT}/test/cluster/build-binaries.sh"
+    local plane_was_running=0
+    plane_running && plane_was_running=1
     local s
     for s in "${suites[@]}"; do run_bats "${s}"; done
+    # Leave the machine as found: stop a control plane that this run started.
+    if ((plane_was_running == 0)) && plane_running; then
+      redispair::log::info "stopping the control plane this run started"
+      "${ROOT}/test/cluster/control-plane-down.sh" >/dev/null
+    fi
   fi
 
   redispair::log::info "finished in $((SECONDS - start)) s"
