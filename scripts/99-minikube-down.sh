@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Deletes the minikube profile that scripts/00-minikube-up.sh created, and nothing else.
+# Asks first unless given --yes, because every volume in it (the Redis master's data too) goes with it.
+set -o errexit -o nounset -o pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly ROOT
+# shellcheck source=scripts/lib/log.sh
+source "${ROOT}/scripts/lib/log.sh"
+# shellcheck source=scripts/lib/util.sh
+source "${ROOT}/scripts/lib/util.sh"
+# shellcheck source=scripts/lib/prereq.sh
+source "${ROOT}/scripts/lib/prereq.sh"
+# shellcheck source=scripts/lib/k8s.sh
+source "${ROOT}/scripts/lib/k8s.sh"
+# shellcheck source=scripts/lib/portforward.sh
+source "${ROOT}/scripts/lib/portforward.sh"
+redispair::log::install_err_trap
+
+usage() {
+  cat <<USAGE
+Usage: ${0##*/} [--yes] [--help]
+
+Deletes minikube profile "${MINIKUBE_PROFILE}" (its nodes, volumes and kubectl context) and stops the
+port-forwards that scripts/_dev_vars.sh may have started for it. Other profiles are not touched.
+A profile that does not exist is not an error. Without --yes it shows what will be lost and asks.
+
+  --yes     do not ask
+Environment: MINIKUBE_PROFILE [${MINIKUBE_PROFILE}], KUBE_CONTEXT [${KUBE_CONTEXT:-current context}]
+USAGE
+}
+
+main() {
+  local yes=0
+  while (($# > 0)); do
+    case "$1" in
+      -h | --help)
+        usage
+        return 0
+        ;;
+      -y | --yes) yes=1 ;;
+      *)
+        usage >&2
+        redispair::log::fatal "unknown argument: $1"
+        ;;
+    esac
+    shift
+  done
+  redispair::log::info "checking prerequisites: minikube kubectl"
+  redispair::prereq::require minikube kubectl || exit 1
+
+  local nodes
+  nodes="$(redispair::k8s::minikube node list 2>/dev/null | awk 'NF > 0 { print $1 }' || true)"
+  if [[ -z "${nodes}" ]]; then
+    redispair::log::info "minikube profile ${MINIKUBE_PROFILE} does not exist: nothing to delete"
+    redispair::pf::stop_all
+    return 0
+  fi
+  redispair::log::info "minikube profile ${MINIKUBE_PROFILE}: nodes $(echo "${nodes}" | tr "\n" " ")"
+  if redispair::k8s::kubectl get --raw=/readyz --request-timeout=5s >/dev/null 2>&1; then
+    local claims
+    claims="$(redispair::k8s::kubectl get pvc --all-namespaces --no-headers 2>/dev/null |
+      awk '{ printf "%s/%s (%s) ", $1, $2, $5 }')"
+    [[ -n "${claims}" ]] && redispair::log::warn "these volumes and their data will be lost: ${claims}"
+  fi
+  if ((yes == 0)) && ! redispair::util::confirm "Delete minikube profile ${MINIKUBE_PROFILE} and everything in it?"; then
+    redispair::log::error "not deleted (no confirmation). To delete without a question: ${0##*/} --yes"
+    exit 1
+  fi
+  redispair::pf::stop_all
+  redispair::log::info "deleting: minikube --profile ${MINIKUBE_PROFILE} delete"
+  redispair::k8s::minikube delete
+  redispair::log::info "deleted minikube profile ${MINIKUBE_PROFILE}. Start again with: scripts/00-minikube-up.sh"
+}
+
+main "$@"
