@@ -49,6 +49,7 @@ Controller::Controller(kube::ApiClient* client, Metrics* metrics, ReplicationPro
   deps.cronjobs = make({"/apis/batch/v1", "cronjobs"}, children, false);
   deps.secrets = make({"/api/v1", "secrets"}, children, false);
   deps.pods = make({"/api/v1", "pods"}, children, false);
+  deps.claims = make({"/api/v1", "persistentvolumeclaims"}, children, false);
   reconciler_ = std::make_unique<Reconciler>(std::move(deps));
   if (metrics_) {
     metrics_->Describe("redispair_reconcile_total", "counter", "Reconciles by result.");

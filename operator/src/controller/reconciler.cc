@@ -7,6 +7,7 @@
 #include "controller/observation.h"
 #include "controller/replication_probe.h"
 #include "controller/status.h"
+#include "controller/volume_node.h"
 #include "informer/informer.h"
 #include "kube/api_client.h"
 #include "kube/api_error.h"
@@ -76,6 +77,34 @@ Informer* Reconciler::CacheFor(const std::string& api_path) const {
   if (plural == "services") return deps_.services;
   if (plural == "cronjobs") return deps_.cronjobs;
   return nullptr;
+}
+
+std::optional<std::string> Reconciler::MasterVolumeNode(const RedisPair& rp) {
+  if (!deps_.claims) return std::nullopt;
+  ObjectPtr claim = deps_.claims->Get(rp.namespace_ + "/" + names::MasterPvc(rp));
+  if (!claim) return std::nullopt;
+  if (auto node = NodeFromClaim(*claim)) return node;
+  const std::string volume = claim->value("spec", json::object()).value("volumeName", "");
+  if (volume.empty()) return std::nullopt;
+  {
+    std::lock_guard<std::mutex> lock(pv_mu_);
+    auto it = pv_nodes_.find(volume);
+    if (it != pv_nodes_.end()) return it->second;
+  }
+  auto resp = deps_.client->Request("GET", "/api/v1/persistentvolumes/" + volume);
+  if (!resp.ok() || resp->status != 200) {
+    // Without read access to PVs (the ClusterRole in deploy/operator/rbac.yaml) the operator
+    // still works; it only loses the deadlock prevention. Not an error worth a retry.
+    LogDebug("cannot read the master's PersistentVolume",
+             {{"volume", volume}, {"status", resp.ok() ? resp->status : 0}});
+    return std::nullopt;
+  }
+  auto node = NodeFromVolume(json::parse(resp->body, nullptr, false));
+  if (node) {
+    std::lock_guard<std::mutex> lock(pv_mu_);
+    pv_nodes_[volume] = *node;
+  }
+  return node;
 }
 
 StatusOr<Reconciler::AuthState> Reconciler::EnsureAuth(const RedisPair& rp) {
@@ -214,6 +243,7 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
 
   RenderInputs inputs;
   inputs.auth_secret_version = auth->secret_version;
+  if (auto node = MasterVolumeNode(rp)) inputs.replica_avoid_nodes.push_back(*node);
   int applied = 0;
   // Children are independent: one refused apply (say, an immutable StatefulSet field) must not
   // stop the others. The first error is reported in status and returned for a backoff retry.

@@ -14,6 +14,9 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "controller/render.h"
@@ -45,6 +48,7 @@ struct ReconcilerDeps {
   Informer* cronjobs = nullptr;
   Informer* secrets = nullptr;
   Informer* pods = nullptr;
+  Informer* claims = nullptr;                // PersistentVolumeClaims
   std::function<std::string()> now_rfc3339;  // clock seam for lastTransitionTime
 };
 
@@ -73,9 +77,15 @@ class Reconciler {
                          const RedisPair& rp);
   Status WriteStatusIfChanged(const RedisPair& rp, nlohmann::json status);
   Informer* CacheFor(const std::string& api_path) const;
+  // The node the master's volume is pinned to, when a local volume pins it; see volume_node.h.
+  std::optional<std::string> MasterVolumeNode(const RedisPair& rp);
   void CountWrite(const char* what);
 
   ReconcilerDeps deps_;
+  // PersistentVolume name -> pinned node. A PV's node affinity is immutable, so one GET per volume
+  // is enough for the life of the process.
+  std::mutex pv_mu_;
+  std::map<std::string, std::string> pv_nodes_;
 };
 
 // A random password of 32 characters from [A-Za-z0-9], read from /dev/urandom.

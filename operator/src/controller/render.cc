@@ -239,9 +239,11 @@ json BuildReplicaDeployment(const RedisPair& rp, const RenderInputs& in) {
       {"spec",
        {{"replicas", 1},
         {"selector", {{"matchLabels", LabelsJson(names::SelectorLabels(rp, names::kRoleReplica))}}},
-        // Replace before removing, so reads keep working during a rollout.
+        // Remove before replacing. A surge pod could only become ready once the master runs, so
+        // when the master is Pending behind the old replica (the placement deadlock), a surge
+        // rollout would never finish; replacing in place frees the node at once.
         {"strategy",
-         {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxSurge", 1}, {"maxUnavailable", 0}}}}},
+         {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxSurge", 0}, {"maxUnavailable", 1}}}}},
         {"template",
          {{"metadata", PodTemplateMetadata(rp, names::kRoleReplica, in)}, {"spec", pod_spec}}}}},
   };

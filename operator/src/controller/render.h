@@ -20,8 +20,10 @@ struct RenderInputs {
   // The auth Secret's resourceVersion, stamped on both pod templates so that a new password rolls
   // both pods together; empty when auth is off or the Secret is missing.
   std::string auth_secret_version;
-  // Nodes the replica must avoid, in addition to the master's: used to break a placement deadlock
-  // (the master's volume pins it to a node that the replica occupies). Empty normally.
+  // Nodes the replica must avoid besides the master pod's: the node holding the master's volume,
+  // once known. Anti-affinity only keeps the replica off the master's *current* node; while the
+  // master pod is being replaced the replica could take the node its volume pins it to, and the
+  // master would then stay Pending forever (the placement deadlock).
   std::vector<std::string> replica_avoid_nodes;
 };
 
