@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Turns on the CronJob that prints `INFO replication` of the master and the replica every minute
+# (spec.infoJob.enabled=true on the RedisPair; the operator creates CronJob <name>-info), waits for its
+# first run and prints the output. Undo: scripts/97-redis-info-down.sh
+set -o errexit -o nounset -o pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly ROOT
+# shellcheck source=scripts/lib/log.sh
+source "${ROOT}/scripts/lib/log.sh"
+# shellcheck source=scripts/lib/prereq.sh
+source "${ROOT}/scripts/lib/prereq.sh"
+# shellcheck source=scripts/lib/k8s.sh
+source "${ROOT}/scripts/lib/k8s.sh"
+redispair::log::install_err_trap
+
+# The schedule is every minute: the first run starts at the next minute boundary (<= 60 s), then
+# its pod needs a few seconds; the operator creates the CronJob within seconds of the patch.
+: "${REDISPAIR_INFO_TIMEOUT:=150}"
+readonly CRONJOB_TIMEOUT=60
+
+usage() {
+  cat <<USAGE
+Usage: ${0##*/} [--follow] [--help]
+
+Patches RedisPair ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME} with spec.infoJob.enabled=true, waits for the operator's
+CronJob ${REDISPAIR_NAME}-info (schedule: every minute), waits up to ${REDISPAIR_INFO_TIMEOUT}s for its first run and
+prints that run's output. When runs exist already it prints the latest one. Safe to run again.
+
+  --follow   keep printing each new run's output until Ctrl-C
+Environment: KUBE_CONTEXT [${KUBE_CONTEXT:-current context}], REDISPAIR_INFO_TIMEOUT [${REDISPAIR_INFO_TIMEOUT}]
+USAGE
+}
+
+# Finished runs, oldest first: "JOB succeeded|failed" per line.
+finished_runs() {
+  redispair::k8s::kubectl_ns get jobs \
+    -l "app.kubernetes.io/instance=${REDISPAIR_NAME},app.kubernetes.io/component=info" \
+    --sort-by=.metadata.creationTimestamp \
+    -o jsonpath='{range .items[*]}{.metadata.name} {.status.succeeded}/{.status.failed}{"\n"}{end}' 2>/dev/null |
+    awk '$2 ~ /^[1-9]/ { print $1, "succeeded" } $2 ~ /\/[1-9]/ { print $1, "failed" }'
+}
+
+# Prints the log of one line of finished_runs ("JOB RESULT").
+print_run() {
+  local job="${1% *}" result="${1##* }" started
+  started="$(redispair::k8s::kubectl_ns get job "${job}" -o jsonpath='{.status.startTime}' 2>/dev/null || true)"
+  redispair::log::info "output of job ${job} (started ${started:-?}, ${result}):"
+  redispair::k8s::kubectl_ns logs "job/${job}" -c info || redispair::log::warn "no log for job ${job} (its pod is gone)"
+}
+
+enable() {
+  local now
+  now="$(redispair::k8s::kubectl_ns get redispair "${REDISPAIR_NAME}" -o jsonpath='{.spec.infoJob.enabled}')"
+  if [[ "${now}" == true ]]; then
+    redispair::log::info "spec.infoJob.enabled is already true on RedisPair ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME}"
+  else
+    redispair::log::info "patching RedisPair ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME}: spec.infoJob.enabled=true"
+    redispair::k8s::kubectl_ns patch redispair "${REDISPAIR_NAME}" --type=merge -p '{"spec":{"infoJob":{"enabled":true}}}'
+  fi
+  redispair::log::step "waiting up to ${CRONJOB_TIMEOUT}s for the operator to create CronJob ${REDISPAIR_NAME}-info"
+  local deadline=$((SECONDS + CRONJOB_TIMEOUT))
+  until redispair::k8s::kubectl_ns get cronjob "${REDISPAIR_NAME}-info" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      redispair::log::error "CronJob ${REDISPAIR_NAME}-info did not appear in ${CRONJOB_TIMEOUT}s. Is the operator running?"
+      redispair::k8s::diagnose
+      exit 1
+    fi
+    sleep 1
+  done
+  redispair::k8s::kubectl_ns get cronjob "${REDISPAIR_NAME}-info"
+}
+
+wait_first_run() {
+  local last
+  last="$(finished_runs | tail -n 1)"
+  if [[ -n "${last}" ]]; then
+    print_run "${last}"
+    return 0
+  fi
+  redispair::log::info "waiting up to ${REDISPAIR_INFO_TIMEOUT}s for the first run (it starts at the next full minute)"
+  local deadline=$((SECONDS + REDISPAIR_INFO_TIMEOUT)) shown=""
+  while :; do
+    last="$(finished_runs | tail -n 1)"
+    if [[ -n "${last}" ]]; then
+      print_run "${last}"
+      [[ "${last##* }" == succeeded ]] || exit 1
+      return 0
+    fi
+    local active
+    active="$(redispair::k8s::kubectl_ns get cronjob "${REDISPAIR_NAME}-info" -o jsonpath='{.status.active[*].name}' 2>/dev/null || true)"
+    if [[ -n "${active}" && "${active}" != "${shown}" ]]; then
+      redispair::log::step "run started: job ${active}"
+      shown="${active}"
+    fi
+    if ((SECONDS >= deadline)); then
+      redispair::log::error "no finished run after ${REDISPAIR_INFO_TIMEOUT}s"
+      redispair::k8s::diagnose
+      exit 1
+    fi
+    sleep 2
+  done
+}
+
+follow() {
+  local seen="" line
+  seen="$(finished_runs | tail -n 1)"
+  redispair::log::info "following new runs (Ctrl-C to stop)"
+  while :; do
+    sleep 5
+    line="$(finished_runs | tail -n 1)"
+    if [[ -n "${line}" && "${line}" != "${seen}" ]]; then
+      print_run "${line}"
+      seen="${line}"
+    fi
+  done
+}
+
+main() {
+  local follow=0
+  while (($# > 0)); do
+    case "$1" in
+      -h | --help)
+        usage
+        return 0
+        ;;
+      -f | --follow) follow=1 ;;
+      *)
+        usage >&2
+        redispair::log::fatal "unknown argument: $1"
+        ;;
+    esac
+    shift
+  done
+  redispair::log::info "checking prerequisites: kubectl"
+  redispair::prereq::require kubectl || exit 1
+  redispair::k8s::require_cluster || exit 1
+  redispair::k8s::require_redispair || exit 1
+  enable
+  wait_first_run
+  cat <<NEXT
+
+The CronJob runs every minute; the last ${REDISPAIR_NAME}-info jobs are kept. To follow later runs:
+  ${0##*/} --follow
+  kubectl -n ${REDISPAIR_NAMESPACE} get jobs -l app.kubernetes.io/component=info --watch
+  kubectl -n ${REDISPAIR_NAMESPACE} logs -l app.kubernetes.io/component=info --prefix --tail=-1
+Turn it off with: scripts/97-redis-info-down.sh
+NEXT
+  ((follow == 0)) || follow
+}
+
+main "$@"

@@ -1,0 +1,1 @@
+97-redis-info-down.sh
