@@ -1,0 +1,82 @@
+# shellcheck shell=bash
+# Settings of the two-node test cluster (control plane + node-a + node-b), shared by cluster-up.sh,
+# cluster-down.sh, bin/minikube and the e2e tests. Sourcing it only defines defaulted variables and functions.
+#
+# The cluster runs its own control plane instance (own state dir and ports), next to the one the integration
+# tests use, so that real kubelets never pick up the integration tests' pods and tearing the cluster down never
+# takes a plane away from someone else. Point the variables below at the shared plane to use that one instead.
+#
+#   redispair::cluster::kubectl ARGS...   the pinned kubectl with the cluster's admin kubeconfig
+#   redispair::cluster::node_ip NODE      prints NODE's IP (node-a, node-b)
+#   redispair::cluster::node_dir NODE     prints NODE's state directory
+#   redispair::cluster::netns NODE        prints NODE's network namespace name
+
+[[ -n "${REDISPAIR_CLUSTER_SH_LOADED:-}" ]] && return 0
+REDISPAIR_CLUSTER_SH_LOADED=1
+
+# ---- control plane (the knobs of lib/control-plane.sh, with this cluster's defaults) ------------------------
+: "${REDISPAIR_CLUSTER_DIR:=/tmp/redispair-e2e}"
+: "${APISERVER_PORT:=6444}"
+: "${ETCD_CLIENT_PORT:=23791}"
+: "${ETCD_PEER_PORT:=23801}"
+: "${KCM_PORT:=10267}"
+: "${SCHEDULER_PORT:=10269}"
+
+# ---- node network -------------------------------------------------------------------------------------------
+# A host bridge joins one network namespace per node. 10.250.0.0/24 is private and lives only on the bridge and
+# inside the namespaces this cluster creates (podman's default is 10.88.0.0/16, so that one is avoided).
+: "${REDISPAIR_BRIDGE:=rp-br0}"
+: "${REDISPAIR_NODE_SUBNET_PREFIX:=10.250.0}"
+: "${REDISPAIR_HOST_IP:=${REDISPAIR_NODE_SUBNET_PREFIX}.1}"
+# Pods get 10.244.<n>.0/24 on the n-th node (node-a = 1, node-b = 2), inside CLUSTER_CIDR.
+: "${REDISPAIR_CLUSTER_CIDR:=10.244.0.0/16}"
+: "${REDISPAIR_POD_CIDR_PREFIX:=10.244}"
+: "${REDISPAIR_CLUSTER_DNS:=10.96.0.10}"
+: "${REDISPAIR_CLUSTER_DOMAIN:=cluster.local}"
+# Node names are fixed by the e2e contract (minikube would call them minikube and minikube-m02).
+REDISPAIR_NODES=(node-a node-b)
+
+# The kube-apiserver publishes this address in the `kubernetes` Service, and pods reach it through kube-proxy:
+# the bridge's host side, which exists on every machine that runs this cluster (unlike a default route).
+: "${APISERVER_ADVERTISE_ADDRESS:=${REDISPAIR_HOST_IP}}"
+: "${APISERVER_EXTRA_SANS:=${REDISPAIR_HOST_IP}}"
+
+# ---- node state ---------------------------------------------------------------------------------------------
+# Per node: containerd root/state, kubelet root, CNI config, certificates, logs, pid files, local PV directories.
+# Next to (not inside) the control plane's dir, so that control-plane-down.sh --purge never walks into a mount.
+: "${REDISPAIR_NODES_DIR:=${REDISPAIR_CLUSTER_DIR}-nodes}"
+# Named timeouts, seconds.
+: "${NODE_START_TIMEOUT:=60}"
+: "${NODE_READY_TIMEOUT:=120}"
+: "${NODE_STOP_TIMEOUT:=20}"
+: "${ADDON_READY_TIMEOUT:=180}"
+
+redispair::cluster::node_index() {
+  case "$1" in
+    node-a) echo 1 ;;
+    node-b) echo 2 ;;
+    *) return 1 ;;
+  esac
+}
+
+redispair::cluster::node_ip() {
+  local idx
+  idx="$(redispair::cluster::node_index "$1")" || return 1
+  printf '%s.%s\n' "${REDISPAIR_NODE_SUBNET_PREFIX}" "$((idx + 1))"
+}
+
+redispair::cluster::pod_cidr() {
+  local idx
+  idx="$(redispair::cluster::node_index "$1")" || return 1
+  printf '%s.%s.0/24\n' "${REDISPAIR_POD_CIDR_PREFIX}" "${idx}"
+}
+
+redispair::cluster::netns() { printf 'rp-%s\n' "$1"; }
+redispair::cluster::node_dir() { printf '%s/%s\n' "${REDISPAIR_NODES_DIR}" "$1"; }
+redispair::cluster::apiserver_node_url() { printf 'https://%s:%s\n' "${REDISPAIR_HOST_IP}" "${APISERVER_PORT}"; }
+
+redispair::cluster::kubectl() { redispair::cp::kubectl "$@"; }
+
+# The control-plane library reads the defaults above when it is loaded.
+# shellcheck source=test/cluster/lib/control-plane.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/control-plane.sh"
