@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Deletes all Redis data: FLUSHALL on the master (authenticated; the replica follows through
+# replication), showing the key counts before and after, and checks that the replica is empty too.
+# Asks first unless given --yes. The inverse of scripts/redisImport.sh.
+set -o errexit -o nounset -o pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly ROOT
+# shellcheck source=scripts/lib/log.sh
+source "${ROOT}/scripts/lib/log.sh"
+# shellcheck source=scripts/lib/util.sh
+source "${ROOT}/scripts/lib/util.sh"
+# shellcheck source=scripts/lib/prereq.sh
+source "${ROOT}/scripts/lib/prereq.sh"
+# shellcheck source=scripts/lib/k8s.sh
+source "${ROOT}/scripts/lib/k8s.sh"
+redispair::log::install_err_trap
+
+# The replica applies the FLUSHALL from the replication stream within milliseconds; allow for a
+# replica that is reconnecting.
+: "${REDISPAIR_CLEAN_TIMEOUT:=30}"
+
+usage() {
+  cat <<USAGE
+Usage: ${0##*/} [--yes] [--help]
+
+Runs FLUSHALL on the master of RedisPair ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME} (redis-cli inside the master pod,
+which holds the password), after showing the key counts of the master and the replica, then waits up
+to ${REDISPAIR_CLEAN_TIMEOUT}s until both report DBSIZE 0. This also forgets what redisImport.sh imported.
+Without --yes it asks first (and refuses when there is no terminal). Safe to run again.
+
+  --yes   do not ask
+Environment: KUBE_CONTEXT [${KUBE_CONTEXT:-current context}], REDISPAIR_CLEAN_TIMEOUT [${REDISPAIR_CLEAN_TIMEOUT}]
+USAGE
+}
+
+dbsize() {
+  redispair::k8s::redis_cli "$1" DBSIZE
+}
+
+main() {
+  local yes=0
+  while (($# > 0)); do
+    case "$1" in
+      -h | --help)
+        usage
+        return 0
+        ;;
+      -y | --yes) yes=1 ;;
+      *)
+        usage >&2
+        redispair::log::fatal "unknown argument: $1"
+        ;;
+    esac
+    shift
+  done
+  redispair::log::info "checking prerequisites: kubectl"
+  redispair::prereq::require kubectl || exit 1
+  redispair::k8s::require_cluster || exit 1
+  redispair::k8s::require_ready || exit 1
+
+  local master replica
+  master="$(dbsize master)"
+  replica="$(dbsize replica)"
+  redispair::log::info "before: master ${master} keys, replica ${replica} keys"
+  if ((master == 0 && replica == 0)); then
+    redispair::log::info "both are empty already: nothing to delete"
+    return 0
+  fi
+  if ((yes == 0)) && ! redispair::util::confirm "Delete all ${master} keys of RedisPair ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME} (FLUSHALL)?"; then
+    redispair::log::error "nothing deleted (no confirmation). To delete without a question: ${0##*/} --yes"
+    exit 1
+  fi
+  redispair::log::info "FLUSHALL on the master ($(redispair::k8s::pod master))"
+  redispair::k8s::redis_cli master FLUSHALL
+
+  redispair::log::step "waiting up to ${REDISPAIR_CLEAN_TIMEOUT}s for the replica to follow"
+  local deadline=$((SECONDS + REDISPAIR_CLEAN_TIMEOUT))
+  while :; do
+    master="$(dbsize master)"
+    replica="$(dbsize replica)"
+    if ((master == 0 && replica == 0)); then
+      break
+    fi
+    if ((SECONDS >= deadline)); then
+      redispair::log::error "after ${REDISPAIR_CLEAN_TIMEOUT}s: master ${master} keys, replica ${replica} keys. Replication state:"
+      redispair::k8s::redis_cli replica INFO replication >&2 || true # best effort: this is diagnostics
+      exit 1
+    fi
+    sleep 1
+  done
+  redispair::log::info "after: master ${master} keys, replica ${replica} keys: all Redis data is deleted"
+  redispair::log::info "Import it again with: scripts/redisImport.sh"
+}
+
+main "$@"
