@@ -1,0 +1,103 @@
+#!/usr/bin/env bats
+# Static checks of the developer scripts in scripts/: they exist under the task's exact names, pass
+# shellcheck, answer --help, refuse unknown arguments, and follow the house rules for executables
+# (strict mode, ERR trap, main "$@" last) and for sourced files (no errexit/nounset, no side effects).
+
+load lib/helpers
+
+setup() {
+  cd "${RP_ROOT}"
+}
+
+@test "every script the task names exists; executables are executable" {
+  local s
+  while IFS= read -r s; do
+    [[ -f "scripts/${s}" ]] || { echo "missing scripts/${s}"; return 1; }
+  done < <(rp::scripts)
+  while IFS= read -r s; do
+    [[ -x "scripts/${s}" ]] || { echo "not executable: scripts/${s}"; return 1; }
+  done < <(rp::executables)
+}
+
+@test "97-redis-info-downq.sh (the task's spelling) is a symlink to 97-redis-info-down.sh" {
+  [[ -L scripts/97-redis-info-downq.sh ]]
+  [[ "$(readlink scripts/97-redis-info-downq.sh)" == 97-redis-info-down.sh ]]
+}
+
+@test "shellcheck passes on every script and library (scripts/, scripts/lib/, test/scripts/lib/)" {
+  run shellcheck -x scripts/*.sh scripts/lib/*.sh test/scripts/lib/*.bash
+  echo "${output}"
+  [[ "${status}" -eq 0 ]]
+}
+
+@test "every executable answers --help with its usage and exit 0, without any cluster or tool" {
+  local s
+  while IFS= read -r s; do
+    run env PATH=/usr/bin:/bin "scripts/${s}" --help
+    [[ "${status}" -eq 0 ]] || { echo "${s} --help: exit ${status}: ${output}"; return 1; }
+    [[ "${output}" == *Usage:* ]] || { echo "${s} --help printed no usage: ${output}"; return 1; }
+  done < <(rp::executables)
+}
+
+@test "_dev_vars.sh answers --help when sourced (bash and zsh) and when run" {
+  run bash -c 'source scripts/_dev_vars.sh --help'
+  [[ "${status}" -eq 0 && "${output}" == *REDIS_MASTER_HOST_PORT* ]]
+  run zsh -c 'source scripts/_dev_vars.sh --help'
+  [[ "${status}" -eq 0 && "${output}" == *REDIS_MASTER_HOST_PORT* ]]
+  run bash scripts/_dev_vars.sh --help
+  [[ "${status}" -eq 0 && "${output}" == *REDIS_SLAVE_HOST_PORT* ]]
+}
+
+@test "_dev_vars.sh run instead of sourced says to source it and fails" {
+  run bash scripts/_dev_vars.sh
+  [[ "${status}" -ne 0 ]]
+  [[ "${output}" == *"source scripts/_dev_vars.sh"* ]]
+}
+
+@test "every executable refuses an unknown argument with a non-zero exit" {
+  local s
+  while IFS= read -r s; do
+    run "scripts/${s}" --no-such-flag
+    [[ "${status}" -ne 0 ]] || { echo "${s} accepted --no-such-flag"; return 1; }
+    [[ "${output}" == *"unknown"* ]] || { echo "${s}: ${output}"; return 1; }
+  done < <(rp::executables)
+}
+
+@test "executables: strict mode, ERR trap, main \"\$@\" as the last line" {
+  local s
+  while IFS= read -r s; do
+    [[ -L "scripts/${s}" ]] && continue
+    grep -qx 'set -o errexit -o nounset -o pipefail' "scripts/${s}" || { echo "${s}: no strict mode"; return 1; }
+    grep -q 'redispair::log::install_err_trap' "scripts/${s}" || { echo "${s}: no ERR trap"; return 1; }
+    [[ "$(tail -n 1 "scripts/${s}")" == 'main "$@"' ]] || { echo "${s}: last line is not main \"\$@\""; return 1; }
+  done < <(rp::executables)
+}
+
+@test "sourced files never set errexit/nounset and load only once" {
+  local f
+  # _dev_vars.sh may only turn them back on when the caller had them (the saved flags).
+  for f in scripts/_dev_vars.sh scripts/lib/*.sh; do
+    if grep -nE '^[^#]*set -(o (errexit|nounset)|[a-z]*[eu])\b' "${f}" | grep -v 'set +o' | grep -v '_dev_vars_flags}" in'; then
+      echo "${f} sets errexit or nounset"
+      return 1
+    fi
+  done
+  for f in scripts/lib/*.sh; do
+    grep -qE '^\[\[ -n "\$\{REDISPAIR_[A-Z0-9_]+_LOADED:-\}" \]\] && return 0$' "${f}" || { echo "${f}: no load guard"; return 1; }
+  done
+}
+
+@test "sourcing the libraries has no side effects: no output, shell options unchanged" {
+  run bash -c 'before="$(set -o; shopt)"; for f in scripts/lib/*.sh; do source "$f"; source "$f"; done; after="$(set -o; shopt)"; [[ "$before" == "$after" ]] && echo same'
+  [[ "${status}" -eq 0 ]]
+  [[ "${output}" == same ]]
+  run zsh -c 'before="$(set -o)"; for f in scripts/lib/*.sh; do source "$f"; done; after="$(set -o)"; [[ "$before" == "$after" ]] && echo same'
+  [[ "${status}" -eq 0 ]]
+  [[ "${output}" == same ]]
+}
+
+@test "no 'local x=\$(cmd)' (it hides the failure of cmd)" {
+  run grep -nE '^\s*local [A-Za-z_]+="?\$\([^(]' scripts/*.sh scripts/lib/*.sh
+  echo "${output}"
+  [[ "${status}" -eq 1 ]]
+}
