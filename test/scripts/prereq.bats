@@ -1,0 +1,179 @@
+#!/usr/bin/env bats
+# Missing tools and a cluster that is down: every script names what is missing, says how to install it
+# (Linux and macOS), or says what to run, and exits non-zero, before it changes anything.
+# `_dev_vars.sh`, sourced in bash and zsh, returns non-zero and leaves the shell alive with its options
+# unchanged. `make up` on a machine without minikube stops at 00-minikube-up.sh with that guidance.
+# Stubs stand in for minikube and docker where a test needs them to be present; no cluster is used.
+
+load lib/helpers
+
+# The scripts that use minikube (the others need only kubectl).
+readonly MINIKUBE_SCRIPTS=(00-minikube-up.sh 99-minikube-down.sh 01-redis-up.sh)
+
+setup_file() {
+  export RP_TMP="${BATS_FILE_TMPDIR}"
+  rp::path_without "${RP_TMP}/no-kubectl" kubectl minikube >/dev/null
+  rp::path_without "${RP_TMP}/no-minikube" minikube >/dev/null
+  # A minikube that has no profile at all, and a docker whose daemon answers.
+  rp::stub "${RP_TMP}/stubs" minikube 'case "$*" in *"node list"*) exit 85 ;; *ip*) echo 127.0.0.1 ;; esac'
+  rp::stub "${RP_TMP}/stubs" docker 'exit 0'
+  rp::dead_kubeconfig "${RP_TMP}/dead.kubeconfig"
+}
+
+setup() {
+  cd "${RP_ROOT}"
+  # Never touch a real cluster or the user's state from here.
+  export KUBECONFIG="${RP_TMP}/dead.kubeconfig" KUBE_CONTEXT=dead XDG_STATE_HOME="${BATS_TEST_TMPDIR}/state"
+}
+
+# Asserts the output of the last `run` names TOOL as missing with Linux and macOS instructions,
+# and (unless the second argument is "any-status") that it failed.
+assert_install_hint() {
+  local tool="$1"
+  if [[ "${2:-}" != any-status ]]; then
+    [[ "${status}" -ne 0 ]] || { echo "exit 0 with ${tool} missing: ${output}"; return 1; }
+  fi
+  [[ "${output}" == *"missing prerequisite: ${tool}"* ]] || { echo "does not name ${tool}: ${output}"; return 1; }
+  [[ "${output}" == *"Linux:"* && "${output}" == *"macOS:"* ]] || { echo "no install instructions: ${output}"; return 1; }
+}
+
+@test "kubectl missing: every executable names it, says how to install it, exits non-zero" {
+  local s
+  while IFS= read -r s; do
+    run env PATH="${RP_TMP}/stubs:${RP_TMP}/no-kubectl" "scripts/${s}"
+    assert_install_hint kubectl || { echo "script: ${s}"; return 1; }
+  done < <(rp::executables)
+}
+
+@test "minikube missing: the scripts that use it name it, say how to install it, exit non-zero" {
+  local s
+  for s in "${MINIKUBE_SCRIPTS[@]}"; do
+    run env PATH="${RP_TMP}/no-minikube" "scripts/${s}"
+    assert_install_hint minikube || { echo "script: ${s}"; return 1; }
+    [[ "${output}" == *"brew install minikube"* ]]
+  done
+}
+
+@test "00-minikube-up.sh lists every missing tool at once, driver included" {
+  run env PATH="${RP_TMP}/no-kubectl" MINIKUBE_DRIVER=podman scripts/00-minikube-up.sh
+  [[ "${status}" -ne 0 ]]
+  [[ "${output}" == *"missing prerequisite: minikube"* ]]
+  [[ "${output}" == *"missing prerequisite: kubectl"* ]]
+  if ! command -v podman >/dev/null; then [[ "${output}" == *"missing prerequisite: podman"* ]]; fi
+}
+
+@test "00-minikube-up.sh: an existing 1-node profile is reported as a different shape, nothing is started" {
+  rp::stub "${BATS_TEST_TMPDIR}/bin" minikube 'case "$*" in *"node list"*) printf "redispair\t192.168.49.2\n" ;; *) exit 0 ;; esac'
+  rp::stub "${BATS_TEST_TMPDIR}/bin" docker 'exit 0'
+  run env PATH="${BATS_TEST_TMPDIR}/bin:${PATH}" scripts/00-minikube-up.sh
+  [[ "${status}" -ne 0 ]]
+  [[ "${output}" == *"already exists with 1 node(s)"* ]]
+  [[ "${output}" == *"shape differs"* ]]
+  [[ "${output}" == *"99-minikube-down.sh"* ]]
+  ! grep -q '^--profile redispair start' "${BATS_TEST_TMPDIR}/bin/minikube.calls"
+}
+
+@test "00-minikube-up.sh: a new profile is started with 2 nodes and the overridable settings" {
+  rp::stub "${BATS_TEST_TMPDIR}/bin" minikube 'case "$*" in *"node list"*) exit 85 ;; *) exit 0 ;; esac'
+  rp::stub "${BATS_TEST_TMPDIR}/bin" docker 'exit 0'
+  run env PATH="${BATS_TEST_TMPDIR}/bin:${PATH}" MINIKUBE_PROFILE=rp-test MINIKUBE_CPUS=3 MINIKUBE_MEMORY=3g \
+    MINIKUBE_KUBERNETES_VERSION=v1.33.1 KUBE_CONTEXT=dead scripts/00-minikube-up.sh
+  # The stub starts nothing, so the API check fails afterwards; the start command is what is checked.
+  [[ "${status}" -ne 0 ]]
+  grep -qx -- '--profile rp-test start --nodes=2 --driver=docker --kubernetes-version=v1.33.1 --cpus=3 --memory=3g' \
+    "${BATS_TEST_TMPDIR}/bin/minikube.calls"
+  [[ "${output}" == *"does not answer"* ]]
+}
+
+@test "99-minikube-down.sh: no profile is not an error; without --yes and a terminal nothing is deleted" {
+  run env PATH="${RP_TMP}/stubs:${PATH}" scripts/99-minikube-down.sh
+  [[ "${status}" -eq 0 ]]
+  [[ "${output}" == *"does not exist: nothing to delete"* ]]
+  rp::stub "${BATS_TEST_TMPDIR}/bin" minikube 'case "$*" in *"node list"*) printf "redispair\t10.0.0.1\nredispair-m02\t10.0.0.2\n" ;; *) exit 0 ;; esac'
+  run env PATH="${BATS_TEST_TMPDIR}/bin:${PATH}" scripts/99-minikube-down.sh </dev/null
+  [[ "${status}" -ne 0 ]]
+  [[ "${output}" == *"--yes"* ]]
+  ! grep -q 'delete' "${BATS_TEST_TMPDIR}/bin/minikube.calls"
+  run env PATH="${BATS_TEST_TMPDIR}/bin:${PATH}" scripts/99-minikube-down.sh --yes
+  [[ "${status}" -eq 0 ]]
+  grep -qx -- '--profile redispair delete' "${BATS_TEST_TMPDIR}/bin/minikube.calls"
+}
+
+@test "cluster down: every cluster script says so and what to run, and exits non-zero" {
+  local s
+  for s in 01-redis-up.sh 98-redis-down.sh 02-redis-info.sh 97-redis-info-down.sh redisImport.sh redisClean.sh; do
+    run env PATH="${RP_TMP}/stubs:${PATH}" OPERATOR_IMAGE=redispair-operator:test "scripts/${s}" $([[ "${s}" == redisClean.sh ]] && echo --yes)
+    [[ "${status}" -ne 0 ]] || { echo "${s}: exit 0 with the cluster down"; return 1; }
+    [[ "${output}" == *"does not answer"* ]] || { echo "${s}: ${output}"; return 1; }
+    [[ "${output}" == *"scripts/00-minikube-up.sh"* ]] || { echo "${s}: ${output}"; return 1; }
+  done
+}
+
+@test "a kubectl context that does not exist: the scripts say to start the cluster" {
+  run env KUBE_CONTEXT=no-such-context scripts/02-redis-info.sh
+  [[ "${status}" -ne 0 ]]
+  [[ "${output}" == *'no context "no-such-context"'* ]]
+  [[ "${output}" == *"scripts/00-minikube-up.sh"* ]]
+}
+
+@test "redisImport.sh: a bad line fails locally with its line number before any cluster access" {
+  [[ -x "${REDISPAIR_BIN:-${RP_ROOT}/build/operator/redispair}" ]] || { echo "build the binary first: make build"; return 1; }
+  printf 'SET good 1\nSET bad "unterminated\nSET also-good 2\n' >"${BATS_TEST_TMPDIR}/bad.txt"
+  run scripts/redisImport.sh "${BATS_TEST_TMPDIR}/bad.txt"
+  [[ "${status}" -ne 0 ]]
+  [[ "${output}" == *"line 2"* ]]
+  [[ "${output}" == *"nothing was sent"* ]]
+  [[ "${output}" != *"does not answer"* ]]
+  run scripts/redisImport.sh "${BATS_TEST_TMPDIR}/no-such-file.txt"
+  [[ "${status}" -ne 0 && "${output}" == *"cannot read"* ]]
+}
+
+# Sources _dev_vars.sh in SHELL with errexit and nounset on, and prints: the return code, whether the
+# options are unchanged, whether REDIS_* variables leaked, and "alive" when the shell went on.
+source_dev_vars_in() {
+  local shell="$1"
+  "${shell}" -c '
+    set -o errexit -o nounset
+    if [ -n "${BASH_VERSION:-}" ]; then set -o pipefail; fi
+    before="$(set -o)"
+    rc=0
+    source scripts/_dev_vars.sh || rc=$?
+    after="$(set -o)"
+    echo "rc=${rc}"
+    if [ "${before}" = "${after}" ]; then echo options-unchanged; else echo options-changed; diff <(echo "$before") <(echo "$after") || true; fi
+    if env | grep -q "^REDIS_"; then echo leaked; fi
+    echo alive'
+}
+
+@test "_dev_vars.sh with the cluster down (bash, zsh): clear message, non-zero, shell alive, options unchanged" {
+  local shell
+  for shell in bash zsh; do
+    run env PATH="${RP_TMP}/stubs:${PATH}" "$(command -v "${shell}")" -c "$(declare -f source_dev_vars_in); source_dev_vars_in ${shell}"
+    echo "${shell}: ${output}"
+    [[ "${output}" == *"cluster is down"* ]]
+    [[ "${output}" == *"rc=1"* ]]
+    [[ "${output}" == *options-unchanged* ]]
+    [[ "${output}" != *leaked* ]]
+    [[ "${output}" == *alive ]]
+  done
+}
+
+@test "_dev_vars.sh with minikube or kubectl missing (bash, zsh): install hint, non-zero, shell alive" {
+  local shell
+  for shell in bash zsh; do
+    run env PATH="${RP_TMP}/no-minikube" "$(command -v "${shell}")" -c "$(declare -f source_dev_vars_in); source_dev_vars_in ${shell}"
+    assert_install_hint minikube any-status
+    [[ "${output}" == *"rc=1"* && "${output}" == *options-unchanged* && "${output}" == *alive ]]
+    run env PATH="${RP_TMP}/stubs:${RP_TMP}/no-kubectl" "$(command -v "${shell}")" -c "$(declare -f source_dev_vars_in); source_dev_vars_in ${shell}"
+    assert_install_hint kubectl any-status
+    [[ "${output}" == *"rc=1"* && "${output}" == *options-unchanged* && "${output}" == *alive ]]
+  done
+}
+
+@test "make up without minikube stops at 00-minikube-up.sh with install instructions and fails" {
+  run env PATH="${RP_TMP}/no-minikube" make --no-print-directory up
+  [[ "${status}" -ne 0 ]]
+  assert_install_hint minikube
+  [[ "${output}" == *"00-minikube-up.sh"* ]]
+  [[ "${output}" != *"[01-redis-up.sh]"* ]]
+}
