@@ -98,7 +98,8 @@ class ApiClient {
                std::chrono::milliseconds idle_timeout);
 
   // Makes every in-flight and future call return Cancelled promptly (within ~100 ms), including
-  // a thread blocked in Watch(). Irreversible. Used on SIGTERM.
+  // a thread blocked in Watch(). Irreversible. Used on SIGTERM. (One exception: a DNS lookup of
+  // a server host name that is in progress finishes first; IP-address servers never resolve.)
   void Shutdown();
 
   const ClusterConfig& config() const;
