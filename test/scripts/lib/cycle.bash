@@ -1,0 +1,71 @@
+# shellcheck shell=bash
+# Helpers for test/scripts/cycle.bats: the developer scripts against the real two-node test cluster of
+# test/cluster/ (control plane + node-a + node-b with kubelet, kube-proxy, CoreDNS and local-path storage),
+# reached through its minikube shim test/cluster/bin/minikube, exactly as a developer reaches minikube.
+#
+#   rp::cycle::ensure_cluster   runs test/cluster/cluster-up.sh (idempotent) and exports KUBECONFIG, PATH
+#                               (shim and pinned kubectl first), KUBE_CONTEXT, XDG_STATE_HOME, CONTAINER_TOOL
+#   rp::cycle::k ARGS...        kubectl in namespace redis of the test cluster
+#   rp::cycle::password         the Redis password from Secret redis-auth
+#   rp::cycle::cli HOST:PORT ARGS...   redis-cli against HOST:PORT with that password
+#   rp::cycle::node_ip          minikube ip (through the shim)
+#   rp::cycle::eventually SECS CMD...  retries CMD every second until it succeeds, or fails after SECS
+
+: "${RP_CYCLE_TIMEOUT:=120}"
+
+rp::cycle::ensure_cluster() {
+  local up="${RP_ROOT}/test/cluster/cluster-up.sh"
+  if [[ ! -x "${up}" || ! -x "${RP_ROOT}/test/cluster/bin/minikube" ]]; then
+    echo "the two-node test cluster (test/cluster/cluster-up.sh, test/cluster/bin/minikube) is not in this checkout" >&2
+    return 1
+  fi
+  # cluster-up.sh is idempotent: a running cluster is reused in seconds.
+  local log="${BATS_FILE_TMPDIR}/cluster-up.log"
+  if ! "${up}" >"${log}" 2>&1; then
+    cat "${log}" >&2
+    return 1
+  fi
+  # shellcheck source=test/cluster/versions.sh
+  source "${RP_ROOT}/test/cluster/versions.sh"
+  # shellcheck source=test/cluster/lib/cluster.sh
+  source "${RP_ROOT}/test/cluster/lib/cluster.sh"
+  export KUBECONFIG="${REDISPAIR_CLUSTER_DIR}/kubeconfig"
+  export PATH="${RP_ROOT}/test/cluster/bin:${K8S_BIN_DIR}:${PATH}"
+  # The test cluster's kubeconfig context is "redispair", the scripts' default profile/context name.
+  export MINIKUBE_PROFILE=redispair KUBE_CONTEXT=redispair
+  export XDG_STATE_HOME="${BATS_FILE_TMPDIR}/state"
+  # podman needs the host network for apt inside image builds on these machines (design.md).
+  export CONTAINER_TOOL=podman CONTAINER_BUILD_ARGS="--network host"
+  export NO_COLOR=1
+}
+
+rp::cycle::k() {
+  kubectl --context "${KUBE_CONTEXT}" --namespace redis "$@"
+}
+
+rp::cycle::password() {
+  rp::cycle::k get secret redis-auth -o go-template='{{.data.password | base64decode}}'
+}
+
+rp::cycle::cli() {
+  local hp="$1"
+  shift
+  REDISCLI_AUTH="$(rp::cycle::password)" redis-cli -h "${hp%:*}" -p "${hp#*:}" "$@"
+}
+
+rp::cycle::node_ip() {
+  minikube --profile "${MINIKUBE_PROFILE}" ip
+}
+
+rp::cycle::eventually() {
+  local timeout="$1"
+  shift
+  local deadline=$((SECONDS + timeout))
+  until "$@"; do
+    if ((SECONDS >= deadline)); then
+      echo "still failing after ${timeout}s: $*" >&2
+      return 1
+    fi
+    sleep 1
+  done
+}
