@@ -27,6 +27,8 @@ readonly RBAC_FILE="${ROOT}/deploy/operator/rbac.yaml"
 readonly OPERATOR_FILE="${ROOT}/deploy/operator/deployment.yaml"
 readonly REDISPAIR_FILE="${ROOT}/deploy/redispair.yaml"
 readonly FIELD_MANAGER=redispair-scripts
+# What the Dockerfile builds from: the image tag is a hash of these files.
+readonly IMAGE_SOURCES=(Dockerfile .dockerignore CMakeLists.txt .clang-format operator)
 
 usage() {
   cat <<USAGE
@@ -85,13 +87,14 @@ container_tool() {
   fi
 }
 
-# <git short commit>-<hash of every file in the build context>: a new tag whenever the sources change
+# <git short commit>-<checksum of the names and contents of IMAGE_SOURCES>: a new tag whenever the sources change
 # (even uncommitted), the same tag when they did not, so a second run reuses the image.
 image_tag() {
-  local commit="nogit" sum
+  local commit="nogit" sum f
   if command -v git >/dev/null 2>&1 && git -C "${ROOT}" rev-parse --git-dir >/dev/null 2>&1; then
     commit="$(git -C "${ROOT}" rev-parse --short=8 HEAD 2>/dev/null || echo nogit)"
-    sum="$(cd "${ROOT}" && git ls-files -co --exclude-standard -z | xargs -0 cat -- 2>/dev/null | cksum | tr -d ' ')"
+    sum="$(cd "${ROOT}" && git ls-files -co --exclude-standard -z -- "${IMAGE_SOURCES[@]}" |
+      while IFS= read -r -d '' f; do [[ -f "${f}" ]] && printf '%s\n' "${f}" && cat -- "${f}"; done | cksum | tr -d ' ')"
   else
     sum="$(date +%s)"
   fi
