@@ -94,7 +94,7 @@ image_tag() {
   if command -v git >/dev/null 2>&1 && git -C "${ROOT}" rev-parse --git-dir >/dev/null 2>&1; then
     commit="$(git -C "${ROOT}" rev-parse --short=8 HEAD 2>/dev/null || echo nogit)"
     sum="$(cd "${ROOT}" && git ls-files -co --exclude-standard -z -- "${IMAGE_SOURCES[@]}" |
-      while IFS= read -r -d '' f; do [[ -f "${f}" ]] && printf '%s\n' "${f}" && cat -- "${f}"; done | cksum | tr -d ' ')"
+      while IFS= read -r -d '' f; do if [[ -f "${f}" ]]; then printf '%s\n' "${f}" && cat -- "${f}"; fi; done | cksum | tr -d ' ')"
   else
     sum="$(date +%s)"
   fi
