@@ -34,6 +34,7 @@ REDISPAIR_CLUSTER_SH_LOADED=1
 : "${REDISPAIR_CLUSTER_DNS:=10.96.0.10}"
 : "${REDISPAIR_CLUSTER_DOMAIN:=cluster.local}"
 # Node names are fixed by the e2e contract (minikube would call them minikube and minikube-m02).
+# shellcheck disable=SC2034 # read by the files that source this one
 REDISPAIR_NODES=(node-a node-b)
 
 # The kube-apiserver publishes this address in the `kubernetes` Service, and pods reach it through kube-proxy:

@@ -35,7 +35,8 @@ redispair::images::check_prerequisites() {
   command -v podman >/dev/null 2>&1 || missing+=(podman)
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
   command -v gcc >/dev/null 2>&1 || missing+=(build-essential)
-  [[ -e /usr/lib/x86_64-linux-gnu/libc.a || -n "$(gcc -print-file-name=libc.a 2>/dev/null | grep /)" ]] || missing+=(libc6-dev)
+  # gcc prints a bare "libc.a" when it has no static C library (libc6-dev).
+  gcc -print-file-name=libc.a 2>/dev/null | grep -q / || missing+=(libc6-dev)
   command -v sha256sum >/dev/null 2>&1 || missing+=(coreutils)
   if ((${#missing[@]} > 0)); then
     redispair::log::error "image builds need: ${missing[*]}"
@@ -123,6 +124,7 @@ redispair::images::_key() {
 }
 
 redispair::images::_ref() {
+  # shellcheck disable=SC2153 # REDISPAIR_PAUSE_IMAGE is defined in lib/node.sh
   case "$1" in
     pause) echo "${REDISPAIR_PAUSE_IMAGE}" ;;
     coredns) echo "${REDISPAIR_COREDNS_IMAGE}" ;;
