@@ -116,7 +116,10 @@ build_and_load_image() {
   tmp="$(mktemp -d)"
   redispair::util::trap_add "rm -rf '${tmp}'" EXIT
   redispair::log::info "loading ${image} into every node of minikube profile ${MINIKUBE_PROFILE}"
-  "${tool}" save -o "${tmp}/operator.tar" "${image}"
+  # Saved under its fully qualified name, which is what the nodes' runtime looks the short name up as
+  # (podman would otherwise record it as localhost/${IMAGE_REPO}).
+  "${tool}" tag "${image}" "docker.io/library/${image}"
+  "${tool}" save -o "${tmp}/operator.tar" "docker.io/library/${image}"
   redispair::k8s::minikube image load "${tmp}/operator.tar"
   OPERATOR_IMAGE="${image}"
 }

@@ -34,8 +34,9 @@ rp::cycle::ensure_cluster() {
   # The test cluster's kubeconfig context is "redispair", the scripts' default profile/context name.
   export MINIKUBE_PROFILE=redispair KUBE_CONTEXT=redispair
   export XDG_STATE_HOME="${BATS_FILE_TMPDIR}/state"
-  # podman needs the host network for apt inside image builds on these machines (design.md).
-  export CONTAINER_TOOL=podman CONTAINER_BUILD_ARGS="--network host"
+  # podman needs the host network for apt inside image builds on these machines (design.md), and the base
+  # image is the one cluster-up.sh built locally (no registry to pull from).
+  export CONTAINER_TOOL=podman CONTAINER_BUILD_ARGS="--network host --pull=never"
   export NO_COLOR=1
 }
 
