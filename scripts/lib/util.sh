@@ -15,7 +15,7 @@ redispair::util::trap_add() {
   local cmd="$1" sig="$2"
   local existing
   # `trap -p SIG` prints: trap -- 'CMD' SIG; eval hands its words to a function that keeps the third.
-  existing="$(eval "redispair::util::_third() { printf '%s' \"\$3\"; }; redispair::util::_third $(trap -p "${sig}")")"
+  existing="$(eval "redispair::util::_third() { printf '%s' \"\${3:-}\"; }; redispair::util::_third $(trap -p "${sig}")")"
   if [[ -n "${existing}" ]]; then
     # shellcheck disable=SC2064 # expand now: the trap text is fixed at install time
     trap "${existing}; ${cmd}" "${sig}"
