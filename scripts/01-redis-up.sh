@@ -26,6 +26,8 @@ readonly CRD_FILE="${ROOT}/crd/redispair.io_redispairs.yaml"
 readonly RBAC_FILE="${ROOT}/deploy/operator/rbac.yaml"
 readonly OPERATOR_FILE="${ROOT}/deploy/operator/deployment.yaml"
 readonly REDISPAIR_FILE="${ROOT}/deploy/redispair.yaml"
+# Server-side apply as this manager, forcing conflicts: like `kubectl apply`, the script makes the objects
+# match deploy/ even when someone changed them by hand (kubectl edit/set image).
 readonly FIELD_MANAGER=redispair-scripts
 # What the Dockerfile builds from: the image tag is a hash of these files.
 readonly IMAGE_SOURCES=(Dockerfile .dockerignore CMakeLists.txt .clang-format operator)
@@ -37,7 +39,7 @@ Usage: ${0##*/} [--help]
 In namespace ${REDISPAIR_NAMESPACE}, on kubectl $(redispair::k8s::context_label):
   1. creates the namespace (Pod Security Standard "restricted" enforced);
   2. builds the operator image from the Dockerfile with docker or podman, tagged
-     ${IMAGE_REPO}:<git commit>-<content hash>, and loads it into every node
+     ${IMAGE_REPO}:<last commit of its sources>-<content checksum>, and loads it into every node
      (minikube image load); skipped when OPERATOR_IMAGE is set;
   3. applies the CRD, the RBAC and the operator Deployment from deploy/, then the RedisPair
      (deploy/redispair.yaml; the INFO CronJob setting of 02/97 is kept);
@@ -92,7 +94,9 @@ container_tool() {
 image_tag() {
   local commit="nogit" sum f
   if command -v git >/dev/null 2>&1 && git -C "${ROOT}" rev-parse --git-dir >/dev/null 2>&1; then
-    commit="$(git -C "${ROOT}" rev-parse --short=8 HEAD 2>/dev/null || echo nogit)"
+    # The last commit that changed the image's sources: unrelated commits keep the tag.
+    commit="$(git -C "${ROOT}" log -1 --format=%h --abbrev=8 -- "${IMAGE_SOURCES[@]}" 2>/dev/null || true)"
+    commit="${commit:-nogit}"
     sum="$(cd "${ROOT}" && git ls-files -co --exclude-standard -z -- "${IMAGE_SOURCES[@]}" |
       while IFS= read -r -d '' f; do if [[ -f "${f}" ]]; then printf '%s\n' "${f}" && cat -- "${f}"; fi; done | cksum | tr -d ' ')"
   else
@@ -126,7 +130,7 @@ build_and_load_image() {
 
 apply_namespace() {
   redispair::log::info "namespace ${REDISPAIR_NAMESPACE} (Pod Security Standard: restricted)"
-  redispair::k8s::kubectl apply --server-side --field-manager="${FIELD_MANAGER}" -f - <<NS
+  redispair::k8s::kubectl apply --server-side --force-conflicts --field-manager="${FIELD_MANAGER}" -f - <<NS
 apiVersion: v1
 kind: Namespace
 metadata:
@@ -140,13 +144,13 @@ NS
 
 apply_crd_and_operator() {
   redispair::log::info "CRD redispairs.redispair.io (${CRD_FILE#"${ROOT}"/})"
-  redispair::k8s::kubectl apply --server-side --field-manager="${FIELD_MANAGER}" -f "${CRD_FILE}"
+  redispair::k8s::kubectl apply --server-side --force-conflicts --field-manager="${FIELD_MANAGER}" -f "${CRD_FILE}"
   redispair::k8s::kubectl wait --for=condition=Established --timeout=60s crd/redispairs.redispair.io
   redispair::log::info "operator RBAC (${RBAC_FILE#"${ROOT}"/})"
-  redispair::k8s::kubectl apply --server-side --field-manager="${FIELD_MANAGER}" -f "${RBAC_FILE}"
+  redispair::k8s::kubectl apply --server-side --force-conflicts --field-manager="${FIELD_MANAGER}" -f "${RBAC_FILE}"
   redispair::log::info "operator Deployment ${REDISPAIR_OPERATOR_DEPLOYMENT} with image ${OPERATOR_IMAGE}"
   redispair::k8s::kubectl set image --local -f "${OPERATOR_FILE}" "operator=${OPERATOR_IMAGE}" -o yaml |
-    redispair::k8s::kubectl apply --server-side --field-manager="${FIELD_MANAGER}" -f -
+    redispair::k8s::kubectl apply --server-side --force-conflicts --field-manager="${FIELD_MANAGER}" -f -
   redispair::log::step "waiting up to ${REDISPAIR_OPERATOR_TIMEOUT}s for the operator rollout"
   if ! redispair::k8s::kubectl_ns rollout status "deploy/${REDISPAIR_OPERATOR_DEPLOYMENT}" \
     --timeout="${REDISPAIR_OPERATOR_TIMEOUT}s"; then
@@ -164,7 +168,7 @@ apply_redispair() {
   redispair::log::info "RedisPair ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME} (${REDISPAIR_FILE#"${ROOT}"/}, infoJob.enabled=${info})"
   redispair::k8s::kubectl patch --local -f "${REDISPAIR_FILE}" --type=merge \
     -p "{\"spec\":{\"infoJob\":{\"enabled\":${info}}}}" -o yaml |
-    redispair::k8s::kubectl apply --server-side --field-manager="${FIELD_MANAGER}" -f -
+    redispair::k8s::kubectl apply --server-side --force-conflicts --field-manager="${FIELD_MANAGER}" -f -
 }
 
 summary() {
