@@ -49,7 +49,7 @@ assert_redis_up() {
   [[ "$(kubectl get namespace redis -o jsonpath='{.metadata.labels.pod-security\.kubernetes\.io/enforce}')" == restricted ]]
   local image operator_pod
   image="$(rp::cycle::k get deploy redispair-operator -o jsonpath='{.spec.template.spec.containers[0].image}')"
-  [[ "${image}" =~ ^redispair-operator:[0-9a-f]{8}-[0-9]+$ ]]
+  [[ "${image}" =~ ^redispair-operator:[0-9a-f]{7,}-[0-9]+$ ]]
   operator_pod="$(rp::cycle::k get pods -l app.kubernetes.io/name=redispair-operator -o jsonpath='{.items[0].metadata.name}')"
 
   run scripts/01-redis-up.sh
