@@ -3,7 +3,9 @@
 # plus pre-created local PersistentVolumes, LOCAL_PVS_PER_NODE per node, each a 0777 directory on its node).
 # Sourcing this file only defines functions and defaulted variables. Needs lib/cluster.sh.
 #
-#   redispair::addons::apply_storage     StorageClass `standard` (default) + local PVs; recycles Released ones
+#   redispair::addons::apply_storage [CLASS [DEFAULT]]
+#                                        StorageClass CLASS (standard; DEFAULT true/false, default true for
+#                                        standard) + its local PVs on every node; recycles Released ones
 #   redispair::addons::apply_coredns     CoreDNS Deployment + kube-dns Service at REDISPAIR_CLUSTER_DNS
 #   redispair::addons::wait_coredns      waits until CoreDNS answers through kube-dns
 
@@ -22,16 +24,16 @@ redispair::addons::_apply() {
     --field-manager="${REDISPAIR_ADDONS_FIELD_MANAGER}" -f - >/dev/null
 }
 
-redispair::addons::pv_dir() { printf '%s/local-pv/pv-%s\n' "$(redispair::cluster::node_dir "$1")" "$2"; }
+redispair::addons::pv_dir() { printf '%s/local-pv/%s-%s\n' "$(redispair::cluster::node_dir "$1")" "$2" "$3"; }
 
 redispair::addons::_local_pv() {
-  local node="$1" i="$2" dir="$3"
+  local class="$1" node="$2" i="$3" dir="$4"
   cat <<YAML
 ---
 apiVersion: v1
 kind: PersistentVolume
 metadata:
-  name: local-${node}-${i}
+  name: ${class}-${node}-${i}
   labels:
     ${REDISPAIR_ADDONS_LABEL/=/: }
     redispair.io/test-node: ${node}
@@ -40,7 +42,7 @@ spec:
     storage: ${LOCAL_PV_CAPACITY}
   accessModes: ["ReadWriteOnce"]
   persistentVolumeReclaimPolicy: Retain
-  storageClassName: standard
+  storageClassName: ${class}
   volumeMode: Filesystem
   local:
     path: ${dir}
@@ -55,22 +57,51 @@ YAML
 }
 
 redispair::addons::apply_storage() {
+  local class="${1:-standard}" default="${2:-}"
   local root="${REDISPAIR_CP_ROOT}"
-  redispair::log::step "storage: default StorageClass standard (WaitForFirstConsumer), ${LOCAL_PVS_PER_NODE} local PVs per node"
-  redispair::addons::_apply <"${root}/test/cluster/manifests/storage.yaml" || return 1
+  if [[ -z "${default}" ]]; then
+    default=false
+    [[ "${class}" == standard ]] && default=true
+  fi
+  redispair::log::step "storage: StorageClass ${class} (default: ${default}; WaitForFirstConsumer), ${LOCAL_PVS_PER_NODE} local PVs per node"
+  # The default-class annotation is applied only when the class is new: whoever made another class the default
+  # since (scripts/00-minikube-up.sh does) keeps it that way.
+  if redispair::cluster::kubectl get storageclass "${class}" >/dev/null 2>&1; then
+    default="$(redispair::cluster::kubectl get storageclass "${class}" \
+      -o jsonpath='{.metadata.annotations.storageclass\.kubernetes\.io/is-default-class}')"
+  fi
+  sed -e "s/CLASS_NAME/${class}/" -e "s/IS_DEFAULT/${default:-false}/" "${root}/test/cluster/manifests/storage.yaml" |
+    redispair::addons::_apply || return 1
   local node i dir manifest=""
   for node in "${REDISPAIR_NODES[@]}"; do
     for ((i = 1; i <= LOCAL_PVS_PER_NODE; i++)); do
-      dir="$(redispair::addons::pv_dir "${node}" "${i}")"
+      dir="$(redispair::addons::pv_dir "${node}" "${class}" "${i}")"
       mkdir -p "${dir}" || return 1
       # Local volumes get no fsGroup ownership change; like minikube's local-path, the directory is open to all
       # (the Redis pods run as uid 999).
       chmod 0777 "${dir}" || return 1
-      manifest+="$(redispair::addons::_local_pv "${node}" "${i}" "${dir}")"$'\n'
+      manifest+="$(redispair::addons::_local_pv "${class}" "${node}" "${i}" "${dir}")"$'\n'
     done
   done
   redispair::addons::_apply <<<"${manifest}" || return 1
+  redispair::addons::_drop_unwanted "${class}" || return 1
   redispair::addons::recycle_released
+}
+
+# Deletes unbound PVs of ours in CLASS that the current settings no longer make (fewer per node, renamed).
+redispair::addons::_drop_unwanted() {
+  local class="$1" name
+  while IFS= read -r name; do
+    [[ -n "${name}" ]] || continue
+    redispair::log::step "storage: deleting unbound PV ${name} (no longer part of class ${class}'s set)"
+    redispair::cluster::kubectl delete pv "${name}" --wait=false >/dev/null || return 1
+  done < <(redispair::cluster::kubectl get pv -l "${REDISPAIR_ADDONS_LABEL}" -o json |
+    jq -r --arg c "${class}" --argjson n "${LOCAL_PVS_PER_NODE}" '.items[]
+      | select(.spec.storageClassName == $c and .status.phase != "Bound")
+      | .metadata.name as $name
+      | select(($name | test("^\($c)-node-[a-z]-[0-9]+$") | not)
+               or (($name | capture("-(?<i>[0-9]+)$").i | tonumber) > $n))
+      | $name')
 }
 
 # A Released local PV (its claim was deleted) is what a provisioner with reclaimPolicy Delete would delete and
