@@ -21,7 +21,8 @@ redispair::pf::dir() {
   printf '%s/port-forward/%s\n' "$(redispair::util::state_dir)" "${KUBE_CONTEXT:-current-context}"
 }
 
-# True when PIDFILE names a live `kubectl port-forward` process (not some other process that got the pid).
+# True when PIDFILE names a live `kubectl port-forward` process (not some other process that got the pid,
+# and not a zombie, whose args no longer show the command).
 redispair::pf::_alive() {
   local pidfile="$1" pid
   [[ -s "${pidfile}" ]] || return 1
@@ -104,7 +105,7 @@ redispair::pf::start() {
 }
 
 redispair::pf::stop_all() {
-  local dir pidfile name
+  local dir pidfile name waited
   dir="$(redispair::pf::dir)"
   [[ -d "${dir}" ]] || return 0
   for pidfile in "${dir}"/*.pid; do
@@ -113,6 +114,14 @@ redispair::pf::stop_all() {
     name="${name%.pid}"
     if redispair::pf::_alive "${pidfile}"; then
       kill "$(cat "${pidfile}")" 2>/dev/null || true # raced with its own exit: already stopped
+      waited=0
+      while redispair::pf::_alive "${pidfile}" && ((waited < 50)); do
+        sleep 0.1
+        waited=$((waited + 1))
+      done
+      if redispair::pf::_alive "${pidfile}"; then
+        kill -9 "$(cat "${pidfile}")" 2>/dev/null || true # ignored SIGTERM for 5 s
+      fi
       redispair::log::step "stopped port-forward ${name} (pid $(cat "${pidfile}"))"
     fi
     rm -f "${pidfile}" "${dir}/${name}.port" "${dir}/${name}.log"

@@ -108,7 +108,7 @@ dev_vars_in() {
   [[ "${status}" -eq 0 ]]
   local pid
   for pid in ${pids}; do
-    ! kill -0 "${pid}" 2>/dev/null
+    ! rp::cycle::port_forward_running "${pid}"
   done
 }
 
@@ -226,7 +226,7 @@ dev_vars_in() {
   [[ -z "$(rp::cycle::k get pods -o name)" ]]
   rp::cycle::k get pvc data-redis-master-0
   local pid
-  for pid in ${pids}; do ! kill -0 "${pid}" 2>/dev/null; done
+  for pid in ${pids}; do ! rp::cycle::port_forward_running "${pid}"; done
 
   run scripts/98-redis-down.sh
   [[ "${status}" -eq 0 && "${output}" == *"already gone"* ]]

@@ -10,6 +10,7 @@
 #   rp::cycle::cli HOST:PORT ARGS...   redis-cli against HOST:PORT with that password
 #   rp::cycle::node_ip          minikube ip (through the shim)
 #   rp::cycle::eventually SECS CMD...  retries CMD every second until it succeeds, or fails after SECS
+#   rp::cycle::port_forward_running PID  PID is a live (not zombie) kubectl port-forward
 
 : "${RP_CYCLE_TIMEOUT:=120}"
 
@@ -69,4 +70,8 @@ rp::cycle::eventually() {
     fi
     sleep 1
   done
+}
+
+rp::cycle::port_forward_running() {
+  ps -p "$1" -o args= 2>/dev/null | grep -q 'port-forward'
 }
