@@ -1,0 +1,145 @@
+#!/usr/bin/env bats
+# The two-node test cluster of cluster-up.sh / cluster-down.sh and the minikube shim. Reuses a running
+# cluster; the teardown test runs only when this file started the cluster (or REDISPAIR_CLUSTER_TEST_DOWN=1),
+# so that a cluster someone else is using is never taken away. Needs root.
+
+bats_require_minimum_version 1.5.0
+
+ROOT="$(cd "${BATS_TEST_DIRNAME}/../.." && pwd)"
+UP="${ROOT}/test/cluster/cluster-up.sh"
+DOWN="${ROOT}/test/cluster/cluster-down.sh"
+SHIM="${ROOT}/test/cluster/bin/minikube"
+
+# shellcheck source=test/cluster/lib/cluster.sh
+source "${ROOT}/test/cluster/lib/cluster.sh"
+# shellcheck source=test/cluster/lib/node.sh
+source "${ROOT}/test/cluster/lib/node.sh"
+
+# What of the machine the cluster could leave behind, one item per line, sorted: processes of the cluster's kind
+# (by binary or by node cgroup), mounts, network namespaces, links, routes, host iptables rules (without
+# counters), node cgroups. podman's own storage mounts come and go with other work and are left out.
+snapshot() {
+  local dir exe cg cmdline
+  for dir in /proc/[0-9]*; do
+    exe="$(readlink "${dir}/exe" 2>/dev/null)" || continue
+    cg="$(cat "${dir}/cgroup" 2>/dev/null)" || continue
+    cmdline="$(tr '\0' ' ' <"${dir}/cmdline" 2>/dev/null)" || continue
+    # Ours: in a node's cgroup, or a cluster binary working on this cluster's state (not another plane's).
+    if [[ "${cg}" == *"/rp-node-"* ]] ||
+      [[ ("${exe}" == "${K8S_BIN_DIR}/"* || "${exe##*/}" == containerd*) && "${cmdline}" == *"${REDISPAIR_CLUSTER_DIR}"* ]]; then
+      echo "process ${dir#/proc/} ${exe##*/}"
+    fi
+  done
+  findmnt -rn -o TARGET | grep -v -e '^/var/lib/containers/' -e '^/run/containers/' | sed 's/^/mount /'
+  ip netns list | awk '{ print "netns " $1 }'
+  ip -o link show | awk -F': ' '{ print "link " $2 }' | sed 's/@.*//'
+  ip route show | sed 's/^/route /'
+  { iptables-save; ip6tables-save; } 2>/dev/null | grep -v -e '^#' -e '^:' | sed 's/^/iptables /'
+  find /sys/fs/cgroup -maxdepth 2 -name 'rp-node-*' 2>/dev/null | sed 's/^/cgroup /'
+}
+
+setup_file() {
+  export STARTED_HERE=0
+  if ! redispair::node::running node-a kubelet && ! redispair::cp::running kube-apiserver; then
+    STARTED_HERE=1
+    snapshot | sort >"${BATS_FILE_TMPDIR}/before"
+  fi
+  # Cold on a fresh machine (builds images), warm otherwise. The output is shown only when this fails.
+  "${UP}" >"${BATS_FILE_TMPDIR}/up.log" 2>&1 || {
+    tail -n 40 "${BATS_FILE_TMPDIR}/up.log" >&2
+    return 1
+  }
+  export KUBECONFIG
+  KUBECONFIG="$(redispair::cp::kubeconfig)"
+}
+
+teardown_file() {
+  if [[ "${STARTED_HERE}" == 1 ]]; then
+    "${DOWN}" >/dev/null 2>&1 || true # the down test normally did it already; this catches a failure half way
+  fi
+}
+
+@test "cluster-up, cluster-down and the minikube shim answer --help" {
+  run "${UP}" --help
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == Usage:* ]]
+  run "${DOWN}" --help
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *--purge* ]]
+  run "${SHIM}" --help
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"test shim"* ]]
+}
+
+@test "two Ready nodes, node-a and node-b, with distinct IPs and the pinned kubelet" {
+  run redispair::cluster::kubectl get nodes -o json
+  [ "${status}" -eq 0 ]
+  [ "$(jq -r '[.items[].metadata.name] | sort | join(" ")' <<<"${output}")" == "node-a node-b" ]
+  [ "$(jq -r '[.items[] | .status.conditions[] | select(.type == "Ready") | .status] | unique | join(" ")' <<<"${output}")" == True ]
+  [ "$(jq -r '[.items[] | .status.addresses[] | select(.type == "InternalIP") | .address] | sort | join(" ")' <<<"${output}")" == "$(redispair::cluster::node_ip node-a) $(redispair::cluster::node_ip node-b)" ]
+  [ "$(jq -r '[.items[].status.nodeInfo.kubeletVersion] | unique | join(" ")' <<<"${output}")" == "${KUBE_VERSION}" ]
+}
+
+@test "up again is idempotent: nothing is restarted, rebuilt or re-imported" {
+  local -a before after
+  local node daemon
+  for node in "${REDISPAIR_NODES[@]}"; do
+    for daemon in "${REDISPAIR_NODE_DAEMONS[@]}"; do
+      before+=("$(redispair::node::pid "${node}" "${daemon}")")
+    done
+  done
+  run "${UP}"
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"control plane already running and healthy"* ]]
+  [[ "${output}" != *"starting"* ]]
+  [[ "${output}" != *"importing"* ]]
+  [[ "${output}" != *"building"* ]]
+  [[ "${output}" != *"creating"* ]]
+  for node in "${REDISPAIR_NODES[@]}"; do
+    for daemon in "${REDISPAIR_NODE_DAEMONS[@]}"; do
+      after+=("$(redispair::node::pid "${node}" "${daemon}")")
+    done
+  done
+  [ "${before[*]}" == "${after[*]}" ]
+}
+
+@test "minikube shim: ip, node list, status, kubectl --, image ls, addons enable" {
+  run "${SHIM}" -p redispair ip
+  [ "${output}" == "$(redispair::cluster::node_ip node-a)" ]
+  run "${SHIM}" ip -n minikube-m02
+  [ "${output}" == "$(redispair::cluster::node_ip node-b)" ]
+  run "${SHIM}" node list
+  [ "$(awk '{ print $1 }' <<<"${output}" | tr '\n' ' ')" == "node-a node-b " ]
+  run "${SHIM}" status
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"host: Running"*"kubelet: Running"*"apiserver: Running"* ]]
+  run "${SHIM}" status --format '{{.Host}}'
+  [ "${output}" == Running ]
+  run "${SHIM}" kubectl -- get nodes -o name
+  [ "${output}" == $'node/node-a\nnode/node-b' ]
+  run "${SHIM}" image ls
+  [[ "${output}" == *docker.io/library/redis:7.2* ]]
+  [[ "${output}" == *docker.io/library/redispair-operator:dev* ]]
+  run "${SHIM}" addons enable default-storageclass
+  [ "${status}" -eq 0 ]
+  run "${SHIM}" frobnicate
+  [ "${status}" -eq 64 ]
+}
+
+@test "down leaves no process, mount, network namespace, link, route, iptables rule or cgroup behind" {
+  if [[ "${STARTED_HERE}" != 1 && "${REDISPAIR_CLUSTER_TEST_DOWN:-}" != 1 ]]; then
+    skip "the cluster was already running before this file; not taking it away (REDISPAIR_CLUSTER_TEST_DOWN=1 forces it)"
+  fi
+  [[ -s "${BATS_FILE_TMPDIR}/before" ]] || snapshot | grep -v -e rp- -e "${REDISPAIR_NODES_DIR}" | sort >"${BATS_FILE_TMPDIR}/before"
+  run "${DOWN}"
+  echo "${output}"
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"no process, mount, network namespace, link or iptables rule left"* ]]
+  snapshot | sort >"${BATS_FILE_TMPDIR}/after"
+  run comm -13 "${BATS_FILE_TMPDIR}/before" "${BATS_FILE_TMPDIR}/after"
+  echo "left behind: ${output}"
+  [ -z "${output}" ]
+  # Twice is fine.
+  run "${DOWN}"
+  [ "${status}" -eq 0 ]
+}
