@@ -7,6 +7,8 @@
 #
 # The tests run in file order and build on each other, like a developer's session.
 
+bats_require_minimum_version 1.5.0
+
 load lib/helpers
 load lib/cycle
 
@@ -108,7 +110,7 @@ dev_vars_in() {
   [[ "${status}" -eq 0 ]]
   local pid
   for pid in ${pids}; do
-    ! rp::cycle::port_forward_running "${pid}"
+    run ! rp::cycle::port_forward_running "${pid}"
   done
 }
 
@@ -196,7 +198,7 @@ dev_vars_in() {
   echo "${output}"
   [[ "${status}" -eq 0 ]]
   [[ "$(rp::cycle::k get redispair redis -o jsonpath='{.spec.infoJob.enabled}')" == false ]]
-  ! rp::cycle::k get cronjob redis-info
+  run ! rp::cycle::k get cronjob redis-info
   [[ -z "$(rp::cycle::k get jobs -l app.kubernetes.io/component=info -o name)" ]]
   run scripts/97-redis-info-downq.sh
   [[ "${status}" -eq 0 && "${output}" == *"already false"* ]]
@@ -217,16 +219,16 @@ dev_vars_in() {
   echo "${output}"
   [[ "${status}" -eq 0 ]]
   [[ "${output}" == *"kept the master's data"* ]]
-  ! kubectl get crd redispairs.redispair.io
-  ! rp::cycle::k get deploy redispair-operator
-  ! rp::cycle::k get role redispair-operator
-  ! rp::cycle::k get serviceaccount redispair-operator
-  ! rp::cycle::k get statefulset redis-master
-  ! rp::cycle::k get secret redis-auth
+  run ! kubectl get crd redispairs.redispair.io
+  run ! rp::cycle::k get deploy redispair-operator
+  run ! rp::cycle::k get role redispair-operator
+  run ! rp::cycle::k get serviceaccount redispair-operator
+  run ! rp::cycle::k get statefulset redis-master
+  run ! rp::cycle::k get secret redis-auth
   [[ -z "$(rp::cycle::k get pods -o name)" ]]
   rp::cycle::k get pvc data-redis-master-0
   local pid
-  for pid in ${pids}; do ! rp::cycle::port_forward_running "${pid}"; done
+  for pid in ${pids}; do run ! rp::cycle::port_forward_running "${pid}"; done
 
   run scripts/98-redis-down.sh
   [[ "${status}" -eq 0 && "${output}" == *"already gone"* ]]
@@ -243,7 +245,7 @@ dev_vars_in() {
   echo "${output}"
   [[ "${status}" -eq 0 ]]
   [[ "${output}" == *"purged"* ]]
-  ! kubectl get namespace redis
+  run ! kubectl get namespace redis
   run scripts/98-redis-down.sh --purge
   [[ "${status}" -eq 0 ]]
 

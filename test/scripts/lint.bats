@@ -3,6 +3,8 @@
 # shellcheck, answer --help, refuse unknown arguments, and follow the house rules for executables
 # (strict mode, ERR trap, main "$@" last) and for sourced files (no errexit/nounset, no side effects).
 
+bats_require_minimum_version 1.5.0
+
 load lib/helpers
 
 setup() {

@@ -5,6 +5,8 @@
 # unchanged. `make up` on a machine without minikube stops at 00-minikube-up.sh with that guidance.
 # Stubs stand in for minikube and docker where a test needs them to be present; no cluster is used.
 
+bats_require_minimum_version 1.5.0
+
 load lib/helpers
 
 # The scripts that use minikube (the others need only kubectl).
@@ -70,7 +72,7 @@ assert_install_hint() {
   [[ "${output}" == *"already exists with 1 node(s)"* ]]
   [[ "${output}" == *"shape differs"* ]]
   [[ "${output}" == *"99-minikube-down.sh"* ]]
-  ! grep -q '^--profile redispair start' "${BATS_TEST_TMPDIR}/bin/minikube.calls"
+  run ! grep -q '^--profile redispair start' "${BATS_TEST_TMPDIR}/bin/minikube.calls"
 }
 
 @test "00-minikube-up.sh: a new profile is started with 2 nodes and the overridable settings" {
@@ -93,7 +95,7 @@ assert_install_hint() {
   run env PATH="${BATS_TEST_TMPDIR}/bin:${PATH}" scripts/99-minikube-down.sh </dev/null
   [[ "${status}" -ne 0 ]]
   [[ "${output}" == *"--yes"* ]]
-  ! grep -q 'delete' "${BATS_TEST_TMPDIR}/bin/minikube.calls"
+  run ! grep -q 'delete' "${BATS_TEST_TMPDIR}/bin/minikube.calls"
   run env PATH="${BATS_TEST_TMPDIR}/bin:${PATH}" scripts/99-minikube-down.sh --yes
   [[ "${status}" -eq 0 ]]
   grep -qx -- '--profile redispair delete' "${BATS_TEST_TMPDIR}/bin/minikube.calls"
