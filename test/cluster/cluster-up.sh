@@ -148,7 +148,7 @@ main() {
   redispair::log::step "nodes Ready in $(redispair::cluster_up::elapsed "${phase}")s"
 
   redispair::log::info "add-ons"
-  redispair::addons::apply_storage
+  redispair::addons::apply_storage standard
   redispair::addons::apply_coredns
   redispair::addons::wait_coredns
 

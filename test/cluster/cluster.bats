@@ -25,7 +25,7 @@ snapshot() {
     cg="$(cat "${dir}/cgroup" 2>/dev/null)" || continue
     cmdline="$(tr '\0' ' ' <"${dir}/cmdline" 2>/dev/null)" || continue
     # Ours: in a node's cgroup, or a cluster binary working on this cluster's state (not another plane's).
-    if [[ "${cg}" == *"/rp-node-"* ]] ||
+    if [[ "${cg}" == *"/${REDISPAIR_NAME_PREFIX}node-"* ]] ||
       [[ ("${exe}" == "${K8S_BIN_DIR}/"* || "${exe##*/}" == containerd*) && "${cmdline}" == *"${REDISPAIR_CLUSTER_DIR}"* ]]; then
       echo "process ${dir#/proc/} ${exe##*/}"
     fi
@@ -35,7 +35,7 @@ snapshot() {
   ip -o link show | awk -F': ' '{ print "link " $2 }' | sed 's/@.*//'
   ip route show | sed 's/^/route /'
   { iptables-save; ip6tables-save; } 2>/dev/null | grep -v -e '^#' -e '^:' | sed 's/^/iptables /'
-  find /sys/fs/cgroup -maxdepth 2 -name 'rp-node-*' 2>/dev/null | sed 's/^/cgroup /'
+  find /sys/fs/cgroup -maxdepth 2 -name "${REDISPAIR_NAME_PREFIX}node-*" 2>/dev/null | sed 's/^/cgroup /'
 }
 
 setup_file() {
@@ -130,7 +130,7 @@ teardown_file() {
   if [[ "${STARTED_HERE}" != 1 && "${REDISPAIR_CLUSTER_TEST_DOWN:-}" != 1 ]]; then
     skip "the cluster was already running before this file; not taking it away (REDISPAIR_CLUSTER_TEST_DOWN=1 forces it)"
   fi
-  [[ -s "${BATS_FILE_TMPDIR}/before" ]] || snapshot | grep -v -e rp- -e "${REDISPAIR_NODES_DIR}" | sort >"${BATS_FILE_TMPDIR}/before"
+  [[ -s "${BATS_FILE_TMPDIR}/before" ]] || snapshot | grep -v -e "${REDISPAIR_NAME_PREFIX}" -e "${REDISPAIR_NODES_DIR}" | sort >"${BATS_FILE_TMPDIR}/before"
   run "${DOWN}"
   echo "${output}"
   [ "${status}" -eq 0 ]

@@ -17,13 +17,11 @@ replica_running_on() { [[ "$(redispair::e2e::pods replica | awk '{ print $2, $3 
 cronjob_gone() { ! redispair::e2e::k get cronjob "${E2E_RP}-info" >/dev/null 2>&1; }
 info_jobs_exist() { [[ -n "$(redispair::e2e::k get jobs -l app.kubernetes.io/component=info -o name)" ]]; }
 
-# Keys written so far and their values; every check of "no key is lost" reads all of them.
-E2E_KEYS_FILE=""
-
 setup_file() {
   redispair::e2e::ensure_cluster
   redispair::e2e::reset
   redispair::e2e::deploy_operator
+  # Keys written so far and their values; every check of "no key is lost" reads all of them.
   export E2E_KEYS_FILE="${BATS_FILE_TMPDIR}/keys"
   : >"${E2E_KEYS_FILE}"
 }

@@ -14,23 +14,37 @@
 [[ -n "${REDISPAIR_CLUSTER_SH_LOADED:-}" ]] && return 0
 REDISPAIR_CLUSTER_SH_LOADED=1
 
+# Several clusters can run side by side (say, the e2e suite and another suite, or two engineers): instance N
+# shifts every default below (state dirs, ports, bridge, addresses, namespace and cgroup names). Instance 0 is
+# the default. Any variable set explicitly wins.
+: "${REDISPAIR_CLUSTER_INSTANCE:=0}"
+if [[ ! "${REDISPAIR_CLUSTER_INSTANCE}" =~ ^[0-9]$ ]]; then
+  echo "REDISPAIR_CLUSTER_INSTANCE must be a digit 0-9, not '${REDISPAIR_CLUSTER_INSTANCE}'" >&2
+  return 1
+fi
+REDISPAIR_INSTANCE_SUFFIX=""
+((REDISPAIR_CLUSTER_INSTANCE == 0)) || REDISPAIR_INSTANCE_SUFFIX="${REDISPAIR_CLUSTER_INSTANCE}"
+
 # ---- control plane (the knobs of lib/control-plane.sh, with this cluster's defaults) ------------------------
-: "${REDISPAIR_CLUSTER_DIR:=/tmp/redispair-e2e}"
-: "${APISERVER_PORT:=6444}"
-: "${ETCD_CLIENT_PORT:=23791}"
-: "${ETCD_PEER_PORT:=23801}"
-: "${KCM_PORT:=10267}"
-: "${SCHEDULER_PORT:=10269}"
+: "${REDISPAIR_CLUSTER_DIR:=/tmp/redispair-e2e${REDISPAIR_INSTANCE_SUFFIX}}"
+: "${APISERVER_PORT:=$((6444 + REDISPAIR_CLUSTER_INSTANCE))}"
+: "${ETCD_CLIENT_PORT:=$((23791 + REDISPAIR_CLUSTER_INSTANCE))}"
+: "${ETCD_PEER_PORT:=$((23801 + REDISPAIR_CLUSTER_INSTANCE))}"
+: "${KCM_PORT:=$((10267 + 10 * REDISPAIR_CLUSTER_INSTANCE))}"
+: "${SCHEDULER_PORT:=$((10269 + 10 * REDISPAIR_CLUSTER_INSTANCE))}"
 
 # ---- node network -------------------------------------------------------------------------------------------
 # A host bridge joins one network namespace per node. 10.250.0.0/24 is private and lives only on the bridge and
 # inside the namespaces this cluster creates (podman's default is 10.88.0.0/16, so that one is avoided).
-: "${REDISPAIR_BRIDGE:=rp-br0}"
-: "${REDISPAIR_NODE_SUBNET_PREFIX:=10.250.0}"
+# Names of links, network namespaces and cgroups start with REDISPAIR_NAME_PREFIX.
+: "${REDISPAIR_NAME_PREFIX:=rp${REDISPAIR_INSTANCE_SUFFIX}-}"
+: "${REDISPAIR_BRIDGE:=${REDISPAIR_NAME_PREFIX}br0}"
+: "${REDISPAIR_NODE_SUBNET_PREFIX:=10.$((250 + REDISPAIR_CLUSTER_INSTANCE)).0}"
 : "${REDISPAIR_HOST_IP:=${REDISPAIR_NODE_SUBNET_PREFIX}.1}"
-# Pods get 10.244.<n>.0/24 on the n-th node (node-a = 1, node-b = 2), inside CLUSTER_CIDR.
-: "${REDISPAIR_CLUSTER_CIDR:=10.244.0.0/16}"
-: "${REDISPAIR_POD_CIDR_PREFIX:=10.244}"
+# Pods get 10.244.<n>.0/24 on the n-th node (node-a = 1, node-b = 2), inside CLUSTER_CIDR (10.245 for
+# instance 1, ...). The host routes these to the nodes, so two instances must not share them.
+: "${REDISPAIR_POD_CIDR_PREFIX:=10.$((244 + REDISPAIR_CLUSTER_INSTANCE))}"
+: "${REDISPAIR_CLUSTER_CIDR:=${REDISPAIR_POD_CIDR_PREFIX}.0.0/16}"
 : "${REDISPAIR_CLUSTER_DNS:=10.96.0.10}"
 : "${REDISPAIR_CLUSTER_DOMAIN:=cluster.local}"
 # Node names are fixed by the e2e contract (minikube would call them minikube and minikube-m02).
@@ -72,7 +86,7 @@ redispair::cluster::pod_cidr() {
   printf '%s.%s.0/24\n' "${REDISPAIR_POD_CIDR_PREFIX}" "${idx}"
 }
 
-redispair::cluster::netns() { printf 'rp-%s\n' "$1"; }
+redispair::cluster::netns() { printf '%s%s\n' "${REDISPAIR_NAME_PREFIX}" "$1"; }
 redispair::cluster::node_dir() { printf '%s/%s\n' "${REDISPAIR_NODES_DIR}" "$1"; }
 redispair::cluster::apiserver_node_url() { printf 'https://%s:%s\n' "${REDISPAIR_HOST_IP}" "${APISERVER_PORT}"; }
 

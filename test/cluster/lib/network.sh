@@ -15,7 +15,7 @@
 [[ -n "${REDISPAIR_NET_SH_LOADED:-}" ]] && return 0
 REDISPAIR_NET_SH_LOADED=1
 
-redispair::net::_host_veth() { printf 'rp-veth-%s\n' "${1#node-}"; }
+redispair::net::_host_veth() { printf '%sveth-%s\n' "${REDISPAIR_NAME_PREFIX}" "${1#node-}"; }
 
 redispair::net::bridge_up() {
   if ! ip link show "${REDISPAIR_BRIDGE}" >/dev/null 2>&1; then
