@@ -14,12 +14,14 @@ load lib/cycle
 
 setup_file() {
   rp::cycle::ensure_cluster
+  rp::cycle::lock
   # Start from nothing: a previous run may have left a RedisPair or its data behind.
   "${RP_ROOT}/scripts/98-redis-down.sh" --purge >"${BATS_FILE_TMPDIR}/clean-start.log" 2>&1 ||
     { cat "${BATS_FILE_TMPDIR}/clean-start.log" >&2; return 1; }
 }
 
 teardown_file() {
+  rp::cycle::unlock
   if [[ "${REDISPAIR_TEST_TEARDOWN:-}" == 1 ]]; then
     "${RP_ROOT}/scripts/98-redis-down.sh" --purge || true # best effort: the cluster goes next
     "${RP_ROOT}/test/cluster/cluster-down.sh" || true
