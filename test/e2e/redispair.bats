@@ -19,6 +19,7 @@ info_jobs_exist() { [[ -n "$(redispair::e2e::k get jobs -l app.kubernetes.io/com
 
 setup_file() {
   redispair::e2e::ensure_cluster
+  redispair::e2e::lock
   redispair::e2e::reset
   redispair::e2e::deploy_operator
   # Keys written so far and their values; every check of "no key is lost" reads all of them.
@@ -33,6 +34,7 @@ teardown_file() {
     redispair::e2e::kubectl uncordon "${node}" >/dev/null 2>&1 || true # best effort on the way out
   done
   redispair::e2e::k scale deployment redispair-operator --replicas=1 >/dev/null 2>&1 || true # idem
+  redispair::e2e::unlock
   if [[ "${REDISPAIR_E2E_TEARDOWN:-}" == 1 ]]; then
     "${REDISPAIR_E2E_ROOT}/test/cluster/cluster-down.sh" >&3
   fi

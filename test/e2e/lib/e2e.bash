@@ -4,6 +4,8 @@
 # from the host through the NodePorts, as a developer would.
 #
 #   redispair::e2e::ensure_cluster         cluster-up.sh (idempotent; cold or warm) and KUBECONFIG
+#   redispair::e2e::lock / unlock          hold namespace redis of the cluster for this file: test/scripts/cycle.bats
+#                                          takes the same flock ($E2E_LOCK), so the two suites never interleave
 #   redispair::e2e::reset                  removes what earlier runs left in namespace redis (and their volumes),
 #                                          uncordons the nodes
 #   redispair::e2e::deploy_operator        namespace (PSS restricted), CRD, RBAC, operator Deployment; waits
@@ -25,6 +27,10 @@
 : "${E2E_INFO_JOB_START_TIMEOUT:=75}" # the every-minute CronJob's first Job: next minute boundary + a little
 : "${E2E_INFO_JOB_RUN_TIMEOUT:=60}"   # that Job's pod starts, runs and finishes
 : "${E2E_DELETE_TIMEOUT:=180}"     # a namespace from an earlier run is gone
+: "${E2E_LOCK_WAIT:=1800}"         # another suite holds namespace redis of the cluster
+: "${E2E_LOCK_HOLD:=3600}"         # the longest this suite holds it
+# The operator Deployment applied; a changed copy can be tried without editing deploy/.
+: "${E2E_OPERATOR_MANIFEST:=}"
 
 [[ -n "${REDISPAIR_E2E_LOADED:-}" ]] && return 0
 REDISPAIR_E2E_LOADED=1
@@ -65,6 +71,31 @@ redispair::e2e::ensure_cluster() {
   redispair::e2e::note "cluster-up.sh: $(redispair::e2e::elapsed "${start}")s"
 }
 
+redispair::e2e::lock() {
+  : "${E2E_LOCK:=${REDISPAIR_CLUSTER_DIR}/namespace-redis.lock}"
+  local ready="${BATS_FILE_TMPDIR:-/tmp}/e2e-lock.ready"
+  rm -f "${ready}"
+  # A holder process keeps the flock while the tests run (bats runs each test in its own process).
+  (
+    flock -w "${E2E_LOCK_WAIT}" 9 || exit 1
+    : >"${ready}"
+    exec sleep "${E2E_LOCK_HOLD}"
+  ) 9>"${E2E_LOCK}" </dev/null >/dev/null 2>&1 &
+  export E2E_LOCK_PID=$!
+  until [[ -e "${ready}" ]]; do
+    if ! kill -0 "${E2E_LOCK_PID}" 2>/dev/null; then
+      echo "namespace redis of the test cluster stayed locked for ${E2E_LOCK_WAIT}s (${E2E_LOCK})" >&2
+      return 1
+    fi
+    sleep 1
+  done
+}
+
+redispair::e2e::unlock() {
+  [[ -n "${E2E_LOCK_PID:-}" ]] || return 0
+  kill "${E2E_LOCK_PID}" 2>/dev/null || true # already gone is fine
+}
+
 redispair::e2e::_ns_gone() { ! redispair::e2e::kubectl get namespace "${E2E_NS}" >/dev/null 2>&1; }
 
 redispair::e2e::reset() {
@@ -96,7 +127,7 @@ metadata:
 YAML
   redispair::test::apply_crd
   redispair::e2e::kubectl apply --server-side --force-conflicts -f "${REDISPAIR_E2E_ROOT}/deploy/operator/rbac.yaml" \
-    -f "${REDISPAIR_E2E_ROOT}/deploy/operator/deployment.yaml" >/dev/null
+    -f "${E2E_OPERATOR_MANIFEST:-${REDISPAIR_E2E_ROOT}/deploy/operator/deployment.yaml}" >/dev/null
   redispair::test::eventually "${E2E_POD_READY_TIMEOUT}" redispair::e2e::_operator_ready
 }
 
