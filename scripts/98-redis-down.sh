@@ -62,6 +62,8 @@ delete_operator_and_crd() {
   redispair::log::info "deleting the operator Deployment ${REDISPAIR_OPERATOR_DEPLOYMENT} and its RBAC"
   redispair::k8s::kubectl_ns delete deployment "${REDISPAIR_OPERATOR_DEPLOYMENT}" --ignore-not-found --wait=true \
     --timeout="${REDISPAIR_DELETE_TIMEOUT}s"
+  redispair::k8s::kubectl_ns wait --for=delete pod -l "app.kubernetes.io/name=${REDISPAIR_OPERATOR_DEPLOYMENT}" \
+    --timeout="${REDISPAIR_DELETE_TIMEOUT}s" >/dev/null 2>&1 || true # no pod left matches nothing: fine
   redispair::k8s::kubectl delete -f "${ROOT}/deploy/operator/rbac.yaml" --ignore-not-found --wait=true
   if ! redispair::k8s::kubectl get crd "${CRD_NAME}" >/dev/null 2>&1; then
     redispair::log::info "CRD ${CRD_NAME}: already gone"
