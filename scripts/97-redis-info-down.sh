@@ -61,8 +61,7 @@ main() {
     redispair::k8s::diagnose
     exit 1
   fi
-  redispair::k8s::kubectl_ns wait --for=delete job -l "app.kubernetes.io/instance=${REDISPAIR_NAME},app.kubernetes.io/component=info" \
-    --timeout="${REDISPAIR_DELETE_TIMEOUT}s" >/dev/null 2>&1 || true # no job left matches nothing: fine
+  redispair::k8s::wait_none "${REDISPAIR_DELETE_TIMEOUT}" jobs "app.kubernetes.io/instance=${REDISPAIR_NAME},app.kubernetes.io/component=info"
   redispair::log::info "INFO replication CronJob is off. Turn it on again with: scripts/02-redis-info.sh"
 }
 

@@ -53,8 +53,7 @@ delete_redispair() {
   redispair::log::step "waiting up to ${REDISPAIR_DELETE_TIMEOUT}s for its children to go (garbage collection)"
   redispair::k8s::wait_gone "${REDISPAIR_DELETE_TIMEOUT}" "statefulset/${n}-master" "deployment/${n}-replica" \
     "service/${n}-master" "service/${n}-master-headless" "service/${n}-replica" "secret/${n}-auth" "cronjob/${n}-info"
-  redispair::k8s::kubectl_ns wait --for=delete pod -l "app.kubernetes.io/instance=${n},app.kubernetes.io/name=redis" \
-    --timeout="${REDISPAIR_DELETE_TIMEOUT}s" >/dev/null 2>&1 || true # no pods left matches nothing: fine
+  redispair::k8s::wait_none "${REDISPAIR_DELETE_TIMEOUT}" pods "app.kubernetes.io/instance=${n},app.kubernetes.io/name=redis"
   redispair::log::step "children gone"
 }
 
@@ -62,8 +61,7 @@ delete_operator_and_crd() {
   redispair::log::info "deleting the operator Deployment ${REDISPAIR_OPERATOR_DEPLOYMENT} and its RBAC"
   redispair::k8s::kubectl_ns delete deployment "${REDISPAIR_OPERATOR_DEPLOYMENT}" --ignore-not-found --wait=true \
     --timeout="${REDISPAIR_DELETE_TIMEOUT}s"
-  redispair::k8s::kubectl_ns wait --for=delete pod -l "app.kubernetes.io/name=${REDISPAIR_OPERATOR_DEPLOYMENT}" \
-    --timeout="${REDISPAIR_DELETE_TIMEOUT}s" >/dev/null 2>&1 || true # no pod left matches nothing: fine
+  redispair::k8s::wait_none "${REDISPAIR_DELETE_TIMEOUT}" pods "app.kubernetes.io/name=${REDISPAIR_OPERATOR_DEPLOYMENT}"
   redispair::k8s::kubectl delete -f "${ROOT}/deploy/operator/rbac.yaml" --ignore-not-found --wait=true
   if ! redispair::k8s::kubectl get crd "${CRD_NAME}" >/dev/null 2>&1; then
     redispair::log::info "CRD ${CRD_NAME}: already gone"

@@ -23,6 +23,7 @@
 #   redispair::k8s::condition TYPE         prints the status (True/False/Unknown/"") of a condition
 #   redispair::k8s::wait_ready TIMEOUT     waits for Ready at the current generation, printing progress
 #   redispair::k8s::wait_gone TIMEOUT KIND/NAME...  waits until none of the objects exists
+#   redispair::k8s::wait_none TIMEOUT KIND SELECTOR  waits until no KIND matches the label SELECTOR
 #   redispair::k8s::pod ROLE               name of the master or replica pod
 #   redispair::k8s::redis_cli ROLE ARGS... redis-cli inside that pod (the container holds the password)
 #   redispair::k8s::diagnose               prints the RedisPair, pods, events and operator log tail
@@ -154,6 +155,20 @@ redispair::k8s::wait_gone() {
     [[ -z "${left}" ]] && return 0
     if ((SECONDS >= deadline)); then
       redispair::log::error "still present after ${timeout}s:${left}"
+      return 1
+    fi
+    sleep 1
+  done
+}
+
+redispair::k8s::wait_none() {
+  local timeout="$1" kind="$2" selector="$3"
+  local deadline=$((SECONDS + timeout)) left
+  while :; do
+    left="$(redispair::k8s::kubectl_ns get "${kind}" -l "${selector}" -o name 2>/dev/null)"
+    [[ -z "${left}" ]] && return 0
+    if ((SECONDS >= deadline)); then
+      redispair::log::error "still present after ${timeout}s: $(echo "${left}" | tr '\n' ' ')"
       return 1
     fi
     sleep 1
