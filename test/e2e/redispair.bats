@@ -196,7 +196,8 @@ all_keys_on() {
   redispair::test::eventually 60 master_gone
   redispair::e2e::k patch deployment "${E2E_RP}-replica" --type json \
     -p '[{"op":"remove","path":"/spec/template/spec/affinity/nodeAffinity"}]' >/dev/null 2>&1 || true # absent is fine
-  redispair::e2e::k delete pod "$(redispair::e2e::pod replica)" --wait=false >/dev/null
+  # A new replica pod: the only schedulable node is the master's volume node, and no master runs there now.
+  redispair::e2e::k rollout restart deployment "${E2E_RP}-replica" >/dev/null
   redispair::test::eventually "${E2E_POD_READY_TIMEOUT}" replica_running_on "${master_node}"
   redispair::e2e::kubectl uncordon "${other}" >/dev/null
   redispair::e2e::k scale statefulset "${E2E_RP}-master" --replicas=1 >/dev/null

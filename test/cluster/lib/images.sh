@@ -99,7 +99,7 @@ redispair::images::ensure_base() {
     rm -rf "${work}" "${work}.log"
   fi
   redispair::log::step "importing ${tarball##*/} as ${REDISPAIR_BASE_IMAGE}"
-  redispair::images::podman import --change 'CMD ["/bin/bash"]' "${tarball}" "${REDISPAIR_BASE_IMAGE}" >/dev/null || return 1
+  redispair::images::podman import --change 'CMD ["/bin/bash"]' "${tarball}" "${REDISPAIR_BASE_IMAGE}" >/dev/null 2>&1 || return 1
   redispair::images::podman tag "${REDISPAIR_BASE_IMAGE}" localhost/debian:bookworm-slim
 }
 

@@ -29,10 +29,16 @@ redispair::net::bridge_up() {
 }
 
 redispair::net::bridge_down() {
-  ip link show "${REDISPAIR_BRIDGE}" >/dev/null 2>&1 || return 0
-  redispair::log::step "deleting bridge ${REDISPAIR_BRIDGE}"
-  # Routes through the bridge (to the pod CIDRs) go with it.
-  ip link del "${REDISPAIR_BRIDGE}"
+  if ip link show "${REDISPAIR_BRIDGE}" >/dev/null 2>&1; then
+    redispair::log::step "deleting bridge ${REDISPAIR_BRIDGE}"
+    # Routes through the bridge (to the pod CIDRs) go with it.
+    ip link del "${REDISPAIR_BRIDGE}" || return 1
+  fi
+  # `ip netns add` makes /run/netns a (shared bind) mount point the first time; once no namespace is left in
+  # it, nobody needs that mount, so it goes too instead of staying behind.
+  if mountpoint -q /run/netns && [[ -z "$(ls -A /run/netns)" ]]; then
+    umount /run/netns 2>/dev/null || true # busy means someone else just added a namespace: theirs to keep
+  fi
 }
 
 # Runs "$@" in NODE's network namespace. Unlike `ip netns exec`, nsenter keeps the host's mount namespace, so
