@@ -137,7 +137,7 @@ dev_vars_in() {
   [[ "$(rp::cycle::cli "${replica}" GET counter:visits)" == 1 ]]
 }
 
-@test "redisImport.sh passes the importer's flags and exit status through; stdin works; the password is not in argv" {
+@test "redisImport.sh passes the importer's flags and exit status through; stdin works; the password never shows in the output" {
   printf 'SET cycle:list-or-string x\nLPUSH cycle:list-or-string y\n' >"${BATS_TEST_TMPDIR}/wrongtype.txt"
   run scripts/redisImport.sh "${BATS_TEST_TMPDIR}/wrongtype.txt"
   echo "${output}"
