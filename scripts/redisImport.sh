@@ -189,7 +189,10 @@ main() {
   secret="${secret:-${REDISPAIR_NAME}-auth}"
   key="${key:-password}"
 
-  local host="${REDISPAIR_NAME}-master-0.${REDISPAIR_NAME}-master-headless.${REDISPAIR_NAMESPACE}.svc"
+  # The master's ClusterIP Service, not the pod's headless name: right after a deploy, CoreDNS may still
+  # cache the "no such name" answer that the replica got for the pod name before the master pod existed
+  # (negative caching, up to 30 s), while the Service's name exists from the moment the Service does.
+  local host="${REDISPAIR_NAME}-master.${REDISPAIR_NAMESPACE}.svc"
   local pod
   pod="redis-import-$(date +%Y%m%d%H%M%S)-$$"
   local -a args=(import --host "${host}" --port 6379 "${flags[@]}" -)
