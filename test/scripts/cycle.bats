@@ -242,7 +242,7 @@ dev_vars_in() {
   rp::cycle::eventually 30 test "$(rp::cycle::cli "$(rp::cycle::node_ip):32401" GET cycle:survivor)" = "still here"
 }
 
-@test "98-redis-down.sh --purge deletes the data and the namespace; a new 01 starts empty" {
+@test "98-redis-down.sh --purge deletes the data and the namespace; a new 01 starts empty and imports at once" {
   run scripts/98-redis-down.sh --purge
   echo "${output}"
   [[ "${status}" -eq 0 ]]
@@ -255,6 +255,11 @@ dev_vars_in() {
   [[ "${status}" -eq 0 ]]
   assert_redis_up
   [[ "$(rp::cycle::cli "$(rp::cycle::node_ip):32400" DBSIZE)" == 0 ]]
+  # An import right after a fresh deploy works (no stale DNS answer for the master in the way).
+  run scripts/redisImport.sh
+  echo "${output}"
+  [[ "${status}" -eq 0 ]]
+  [[ "$(rp::cycle::cli "$(rp::cycle::node_ip):32400" GET Hello)" == World ]]
   run scripts/98-redis-down.sh --purge
   [[ "${status}" -eq 0 ]]
 }
