@@ -116,6 +116,8 @@ main() {
     redispair::log::info "stopping the control plane"
     local -a cp_args=()
     [[ "${purge}" == true ]] && cp_args+=(--purge)
+    # Exported first: without them control-plane-down.sh would stop its default (shared) plane instead.
+    redispair::cluster::export_env
     "${ROOT}/test/cluster/control-plane-down.sh" "${cp_args[@]}" | sed 's/^/    /' || failed=1
   fi
 

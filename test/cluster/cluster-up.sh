@@ -78,8 +78,7 @@ redispair::cluster_up::lock() {
 }
 
 redispair::cluster_up::control_plane() {
-  export REDISPAIR_CLUSTER_DIR APISERVER_PORT ETCD_CLIENT_PORT ETCD_PEER_PORT KCM_PORT SCHEDULER_PORT
-  export APISERVER_ADVERTISE_ADDRESS APISERVER_EXTRA_SANS REDISPAIR_CACHE K8S_BIN_DIR
+  redispair::cluster::export_env
   # Its output is indented under ours; the KUBECONFIG line is printed at the end instead.
   "${ROOT}/test/cluster/control-plane-up.sh" | grep -v '^export KUBECONFIG=' | sed 's/^/    /'
 }

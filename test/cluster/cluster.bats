@@ -30,12 +30,15 @@ snapshot() {
       echo "process ${dir#/proc/} ${exe##*/}"
     fi
   done
-  findmnt -rn -o TARGET | grep -v -e '^/var/lib/containers/' -e '^/run/containers/' | sed 's/^/mount /'
+  # Mounts a cluster makes: under its own directories, and network namespaces. (Other clusters' and podman's
+  # come and go with other work on the machine.)
+  findmnt -rn -o TARGET | grep -e "^${REDISPAIR_NODES_DIR}/" -e "^${REDISPAIR_CLUSTER_DIR}/" -e '^/run/netns' | sed 's/^/mount /'
   ip netns list | awk '{ print "netns " $1 }'
   ip -o link show | awk -F': ' '{ print "link " $2 }' | sed 's/@.*//'
   ip route show | sed 's/^/route /'
   { iptables-save; ip6tables-save; } 2>/dev/null | grep -v -e '^#' -e '^:' | sed 's/^/iptables /'
   find /sys/fs/cgroup -maxdepth 2 -name "${REDISPAIR_NAME_PREFIX}node-*" 2>/dev/null | sed 's/^/cgroup /'
+  return 0
 }
 
 setup_file() {

@@ -92,6 +92,13 @@ redispair::cluster::apiserver_node_url() { printf 'https://%s:%s\n' "${REDISPAIR
 
 redispair::cluster::kubectl() { redispair::cp::kubectl "$@"; }
 
+# Exports the settings that child scripts (control-plane-up.sh / control-plane-down.sh, the shim) read, so that
+# they act on this cluster's control plane and never fall back to their own defaults (the shared plane).
+redispair::cluster::export_env() {
+  export REDISPAIR_CLUSTER_INSTANCE REDISPAIR_CLUSTER_DIR REDISPAIR_NODES_DIR APISERVER_PORT ETCD_CLIENT_PORT \
+    ETCD_PEER_PORT KCM_PORT SCHEDULER_PORT APISERVER_ADVERTISE_ADDRESS APISERVER_EXTRA_SANS REDISPAIR_CACHE K8S_BIN_DIR
+}
+
 # The control-plane library reads the defaults above when it is loaded.
 # shellcheck source=test/cluster/lib/control-plane.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/control-plane.sh"

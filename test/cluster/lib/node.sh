@@ -92,6 +92,7 @@ redispair::node::_cgroup_remove() {
   local node="$1"
   local cg h
   cg="$(redispair::node::cgroup "${node}")"
+  # runc also mirrors the pods' cgroups into the empty cgroup v2 mount of a hybrid host.
   while IFS= read -r h; do
     [[ -d "${h}${cg}" ]] || continue
     find "${h}${cg}" -depth -type d -exec rmdir {} + 2>/dev/null || true # checked right below
@@ -99,7 +100,7 @@ redispair::node::_cgroup_remove() {
       redispair::log::error "cannot remove cgroup ${h}${cg} (processes left?)"
       return 1
     fi
-  done < <(redispair::node::_hierarchies)
+  done < <(redispair::node::_hierarchies; [[ -d /sys/fs/cgroup/unified ]] && echo /sys/fs/cgroup/unified)
 }
 
 # ---- processes ----------------------------------------------------------------------------------------------
