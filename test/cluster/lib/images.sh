@@ -19,6 +19,8 @@
 REDISPAIR_IMAGES_SH_LOADED=1
 
 : "${REDISPAIR_IMAGE_CACHE:=${REDISPAIR_CACHE}/images}"
+# Empty: podman's own store. A directory: a private store there (a fully cold build, or CI isolation).
+: "${REDISPAIR_PODMAN_ROOT:=}"
 : "${REDISPAIR_DEBIAN_MIRROR:=http://deb.debian.org/debian}"
 : "${REDISPAIR_DEBIAN_SUITE:=bookworm}"
 : "${REDISPAIR_REDIS_IMAGE:=docker.io/library/redis:7.2}"
@@ -54,7 +56,9 @@ redispair::images::podman() {
     printf '%s\n' '# written by test/cluster/lib/images.sh' '[containers]' 'default_ulimits = []' \
       '[engine]' 'cgroup_manager = "cgroupfs"' 'runtime = "runc"' >"${conf}"
   fi
-  CONTAINERS_CONF="${conf}" podman --cgroup-manager=cgroupfs --runtime runc "$@"
+  local -a store=()
+  [[ -n "${REDISPAIR_PODMAN_ROOT}" ]] && store=(--root "${REDISPAIR_PODMAN_ROOT}/root" --runroot "${REDISPAIR_PODMAN_ROOT}/run")
+  CONTAINERS_CONF="${conf}" podman "${store[@]}" --cgroup-manager=cgroupfs --runtime runc "$@"
 }
 
 redispair::images::_has() { redispair::images::podman image exists "$1" 2>/dev/null; }
