@@ -170,22 +170,27 @@ redispair::node::_stop_pid() {
 # ---- configuration ------------------------------------------------------------------------------------------
 
 # Replaces FILE with stdin only when the content differs: kube-proxy exits when its config file changes, and an
-# idempotent up must not disturb running daemons.
+# idempotent up must not disturb running daemons. A changed file marks DAEMON (if given) for a restart by
+# redispair::node::start.
 redispair::node::_write_if_changed() {
-  local file="$1"
+  local file="$1" daemon="${2:-}"
   cat >"${file}.new" || return 1
   if cmp -s "${file}.new" "${file}"; then
     rm -f "${file}.new"
-  else
-    mv "${file}.new" "${file}"
+    return 0
+  fi
+  mv "${file}.new" "${file}" || return 1
+  if [[ -n "${daemon}" ]]; then
+    mkdir -p "${REDISPAIR_NODE_DIR_FOR_WRITE}/run"
+    : >"${REDISPAIR_NODE_DIR_FOR_WRITE}/run/${daemon}.config-changed"
   fi
 }
 
 redispair::node::_write_kubeconfig() {
-  local file="$1" cert="$2" user="$3"
+  local file="$1" cert="$2" user="$3" daemon="$4"
   redispair::cp::write_kubeconfig "${file}.tmpl" "${cert}" "${user}" || return 1
   sed "s#^\(    server: \).*#\1$(redispair::cluster::apiserver_node_url)#" "${file}.tmpl" |
-    redispair::node::_write_if_changed "${file}" || return 1
+    redispair::node::_write_if_changed "${file}" "${daemon}" || return 1
   rm -f "${file}.tmpl"
 }
 
@@ -196,6 +201,7 @@ redispair::node::configure() {
   pki="$(redispair::cp::pki_dir)"
   ip="$(redispair::cluster::node_ip "${node}")"
   cidr="$(redispair::cluster::pod_cidr "${node}")"
+  REDISPAIR_NODE_DIR_FOR_WRITE="${dir}"
   mkdir -p "${dir}"/{cni/net.d,cni/ipam,cni/cache,containerd/root,containerd/state,containerd/opt,containerd/runc} \
     "${dir}"/{kubelet,pod-logs,volume-plugins,local-pv,logs,run}
 
@@ -204,13 +210,13 @@ redispair::node::configure() {
   redispair::pki::ensure_client_cert "${pki}" "kubelet-${node}" "system:node:${node}" system:nodes || return 1
   redispair::pki::ensure_serving_cert "${pki}" "kubelet-serving-${node}" "$(redispair::pki::san_list "${ip}" "${node}")" || return 1
   redispair::pki::ensure_client_cert "${pki}" kube-proxy system:kube-proxy || return 1
-  redispair::node::_write_kubeconfig "${dir}/kubelet.kubeconfig" "kubelet-${node}" "system:node:${node}" || return 1
-  redispair::node::_write_kubeconfig "${dir}/kube-proxy.kubeconfig" kube-proxy system:kube-proxy || return 1
+  redispair::node::_write_kubeconfig "${dir}/kubelet.kubeconfig" "kubelet-${node}" "system:node:${node}" kubelet || return 1
+  redispair::node::_write_kubeconfig "${dir}/kube-proxy.kubeconfig" kube-proxy system:kube-proxy kube-proxy || return 1
 
   # Pods resolve cluster names only (CoreDNS); there is no upstream resolver to hand on to.
-  printf '# %s: no upstream DNS in the redispair test cluster\noptions ndots:5\n' "${node}" | redispair::node::_write_if_changed "${dir}/resolv.conf"
+  printf '# %s: no upstream DNS in the redispair test cluster\noptions ndots:5\n' "${node}" | redispair::node::_write_if_changed "${dir}/resolv.conf" kubelet
 
-  redispair::node::_write_if_changed "${dir}/containerd.toml" <<TOML
+  redispair::node::_write_if_changed "${dir}/containerd.toml" containerd <<TOML
 # containerd of ${node}; written by test/cluster/lib/node.sh
 version = 2
 root = "${dir}/containerd/root"
@@ -272,7 +278,7 @@ TOML
 }
 JSON
 
-  redispair::node::_write_if_changed "${dir}/kubelet.yaml" <<YAML
+  redispair::node::_write_if_changed "${dir}/kubelet.yaml" kubelet <<YAML
 # kubelet of ${node}; written by test/cluster/lib/node.sh
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -321,7 +327,7 @@ protectKernelDefaults: false
 makeIPTablesUtilChains: false
 YAML
 
-  redispair::node::_write_if_changed "${dir}/kube-proxy.yaml" <<YAML
+  redispair::node::_write_if_changed "${dir}/kube-proxy.yaml" kube-proxy <<YAML
 # kube-proxy of ${node}; written by test/cluster/lib/node.sh
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
@@ -353,10 +359,19 @@ redispair::node::_kubelet_healthy() {
 
 redispair::node::start() {
   local node="$1"
-  local dir ip
+  local dir ip daemon pid
   dir="$(redispair::cluster::node_dir "${node}")"
   ip="$(redispair::cluster::node_ip "${node}")"
   redispair::node::_cgroup_create "${node}" || return 1
+  # A daemon whose configuration changed since it started is restarted (containerd keeps its containers running).
+  for daemon in "${REDISPAIR_NODE_DAEMONS[@]}"; do
+    [[ -e "${dir}/run/${daemon}.config-changed" ]] || continue
+    if pid="$(redispair::node::pid "${node}" "${daemon}")"; then
+      redispair::log::step "${node}: restarting ${daemon} (configuration changed)"
+      redispair::node::_stop_pid "${node} ${daemon}" "${pid}" || return 1
+    fi
+    rm -f "${dir}/run/${daemon}.config-changed"
+  done
 
   if ! redispair::node::running "${node}" containerd; then
     redispair::log::step "${node}: starting containerd ($(redispair::node::_sock "${node}"))"
