@@ -190,7 +190,7 @@ redispair::images::build() {
   mv "${archive}.tmp" "${archive}"
   local size
   size="$(redispair::images::podman image inspect --format '{{.Size}}' "${ref}")"
-  redispair::log::step "image ${ref}: built in $((SECONDS - start))s, $((size / 1000000)) MB"
+  redispair::log::step "image ${ref}: built in $((SECONDS - start))s, $(awk -v b="${size}" 'BEGIN { printf "%.1f", b / 1e6 }') MB"
 }
 
 redispair::images::build_all() {
