@@ -12,7 +12,10 @@
 [[ -n "${REDISPAIR_ADDONS_SH_LOADED:-}" ]] && return 0
 REDISPAIR_ADDONS_SH_LOADED=1
 
-: "${LOCAL_PVS_PER_NODE:=3}"
+# No provisioner runs, so a claim deleted (98-redis-down.sh --purge, a namespace deleted) leaves its PV Released
+# until the next cluster-up (or `minikube addons enable`) recycles it: keep enough for several deploy/purge
+# rounds in between.
+: "${LOCAL_PVS_PER_NODE:=8}"
 # Nominal capacity of each local PV; a local volume is a plain directory, so this is bookkeeping only. It must
 # cover the operator's default claim (1Gi).
 : "${LOCAL_PV_CAPACITY:=5Gi}"
