@@ -83,11 +83,16 @@ _redispair_dev_vars() {
   fi
 
   local master replica
+  # Is the node IP routable from here? The master's NodePort answers when Redis is up; the kubelet's
+  # port (10250) answers on every node IP even while the master is down.
   if [[ "${forward}" == auto ]]; then
     if redispair::pf::reachable "${ip}" "${master_port}"; then
       forward=0
+    elif redispair::pf::reachable "${ip}" 10250; then
+      redispair::log::warn "the node ${ip} is reachable but the master does not answer on ${ip}:${master_port} yet (check: kubectl -n ${REDISPAIR_NAMESPACE} get redispair,pods)"
+      forward=0
     else
-      redispair::log::warn "${ip}:${master_port} is not reachable from this host (docker driver on macOS/Windows?): using kubectl port-forward"
+      redispair::log::warn "${ip} is not reachable from this host (docker driver on macOS/Windows?): using kubectl port-forward"
       forward=1
     fi
   fi
