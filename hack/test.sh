@@ -17,14 +17,21 @@ redispair::log::install_err_trap
 : "${BUILD_DIR:=${ROOT}/build}"
 : "${JOBS:=$(nproc)}"
 
-# The bats suites, in order: real redis-server processes first; then the control-plane suite,
-# which starts the plane and stops it again to prove nothing is left behind (so it must run before
-# anything else starts the plane); then the operator against the control plane.
+# The bats suites, in order:
+#   - real redis-server processes;
+#   - the control-plane suite, which starts the plane and stops it again to prove nothing is left
+#     behind (so it runs before anything else starts that plane), then the operator against it;
+#   - the scripts (lint and missing tools first, then the full cycle through the minikube shim) and
+#     the end-to-end suite, both on the two-node cluster with real kubelets (its own control plane);
+#   - the cluster suite last: it checks that up is idempotent and that down leaves nothing behind.
 readonly DEFAULT_SUITES=(
   test/importer
   test/redis
   test/cluster/control-plane.bats
   test/integration
+  test/scripts
+  test/e2e
+  test/cluster/cluster.bats
 )
 
 PASSED=0

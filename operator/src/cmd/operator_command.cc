@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -47,8 +48,18 @@ struct Flags {
 
 bool ParseFlags(int argc, char** argv, Flags* f, std::string* error) {
   for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
+    std::string arg = argv[i];
+    // Both "--flag value" and "--flag=value", as Go's flag package accepts.
+    std::optional<std::string> inline_value;
+    if (const size_t eq = arg.find('='); arg.starts_with("--") && eq != std::string::npos) {
+      inline_value = arg.substr(eq + 1);
+      arg.resize(eq);
+    }
     auto value = [&](std::string* out) {
+      if (inline_value) {
+        *out = *inline_value;
+        return true;
+      }
       if (i + 1 >= argc) {
         *error = arg + " needs a value";
         return false;
@@ -63,7 +74,7 @@ bool ParseFlags(int argc, char** argv, Flags* f, std::string* error) {
       if (!value(&f->context)) return false;
     } else if (arg == "--namespace" || arg == "-n") {
       if (!value(&f->namespace_)) return false;
-    } else if (arg == "--all-namespaces") {
+    } else if (arg == "--all-namespaces" && !inline_value) {
       f->all_namespaces = true;
     } else if (arg == "--ops-address") {
       if (!value(&f->ops_address)) return false;

@@ -107,6 +107,30 @@ std::optional<std::string> Reconciler::MasterVolumeNode(const RedisPair& rp) {
   return node;
 }
 
+Status Reconciler::BreakPlacementDeadlock(const RedisPair& rp, const PodObservation& master,
+                                          const std::string& volume_node) {
+  // Only a master that the scheduler cannot place; a Pending master that is merely pulling its
+  // image or waiting for its volume is left alone.
+  if (!master.exists || !master.node.empty() || master.waiting_reason != "Unschedulable") {
+    return Status::Ok();
+  }
+  for (const json& pod : PodsOf(deps_.pods, rp, names::kRoleReplica)) {
+    const PodObservation replica = ObservePod(pod);
+    if (replica.terminating || replica.node != volume_node) continue;
+    // The replica holds no state, and its Deployment already keeps new pods off this node.
+    auto resp = deps_.client->Request(
+        "DELETE", "/api/v1/namespaces/" + rp.namespace_ + "/pods/" + replica.name, "", {});
+    if (!resp.ok()) return resp.status().WithContext("delete replica pod " + replica.name);
+    CountWrite("pod");
+    if (resp->status != 200 && resp->status != 202 && resp->status != 404) {
+      return kube::StatusFromResponse(*resp, "delete replica pod " + replica.name);
+    }
+    LogInfo("moved the replica off the master's volume node (placement deadlock)",
+            {{"redispair", KeyOf(rp)}, {"pod", replica.name}, {"node", volume_node}});
+  }
+  return Status::Ok();
+}
+
 StatusOr<Reconciler::AuthState> Reconciler::EnsureAuth(const RedisPair& rp) {
   AuthState auth;
   if (!rp.spec.auth_enabled) return auth;
@@ -243,7 +267,8 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
 
   RenderInputs inputs;
   inputs.auth_secret_version = auth->secret_version;
-  if (auto node = MasterVolumeNode(rp)) inputs.replica_avoid_nodes.push_back(*node);
+  const std::optional<std::string> volume_node = MasterVolumeNode(rp);
+  if (volume_node) inputs.replica_avoid_nodes.push_back(*volume_node);
   int applied = 0;
   // Children are independent: one refused apply (say, an immutable StatefulSet field) must not
   // stop the others. The first error is reported in status and returned for a backoff retry.
@@ -292,6 +317,11 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
                          static_cast<double>(observed.replication.master->master_repl_offset -
                                              *observed.replication.master->slave0_offset));
     }
+  }
+
+  if (volume_node) {
+    Status s = BreakPlacementDeadlock(rp, observed.master, *volume_node);
+    if (!s.ok() && apply_error.ok()) apply_error = s;
   }
 
   json status = ComputeStatus(rp, observed);

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "controller/observation.h"
 #include "controller/render.h"
 #include "util/status.h"
 
@@ -73,6 +74,10 @@ class Reconciler {
   StatusOr<AuthState> EnsureAuth(const RedisPair& rp);
   // Applies `child` when the cache lacks it or it drifted; returns whether it wrote.
   StatusOr<bool> ApplyIfChanged(const ChildObject& child, Informer* cache);
+  // When the master cannot be scheduled and a replica pod sits on the node its volume pins it to,
+  // deletes that replica pod (the placement deadlock); see volume_node.h.
+  Status BreakPlacementDeadlock(const RedisPair& rp, const PodObservation& master,
+                                const std::string& volume_node);
   Status DeleteIfPresent(const std::string& api_path, const std::string& name, Informer* cache,
                          const RedisPair& rp);
   Status WriteStatusIfChanged(const RedisPair& rp, nlohmann::json status);
