@@ -200,7 +200,7 @@ main() {
   key_counts
   redispair::log::info "running pod ${pod} (image ${image}): /redispair ${args[*]} < ${shown}"
   local rc=0
-  redispair::k8s::kubectl_ns run "${pod}" --image="${image}" --restart=Never --rm -i \
+  redispair::k8s::kubectl_ns run "${pod}" --image="${image}" --restart=Never --rm -i --quiet \
     --pod-running-timeout="${REDISPAIR_IMPORT_POD_TIMEOUT}" \
     --overrides="$(pod_overrides "${pod}" "${image}" "${policy:-IfNotPresent}" "${secret}" "${key}" "${args[@]}")" \
     <"${file}" || rc=$?
