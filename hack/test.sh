@@ -21,17 +21,18 @@ redispair::log::install_err_trap
 #   - real redis-server processes;
 #   - the control-plane suite, which starts the plane and stops it again to prove nothing is left
 #     behind (so it runs before anything else starts that plane), then the operator against it;
-#   - the scripts (lint and missing tools first, then the full cycle through the minikube shim) and
-#     the end-to-end suite, both on the two-node cluster with real kubelets (its own control plane);
-#   - the cluster suite last: it checks that up is idempotent and that down leaves nothing behind.
+#   - the two-node cluster with real kubelets (its own control plane): its own suite first, which
+#     starts it, checks that up is idempotent and that down leaves nothing behind; then the scripts
+#     (lint and missing tools, then the full cycle through the minikube shim) and the end-to-end
+#     suite, which bring it up again (warm: seconds).
 readonly DEFAULT_SUITES=(
   test/importer
   test/redis
   test/cluster/control-plane.bats
   test/integration
+  test/cluster/cluster.bats
   test/scripts
   test/e2e
-  test/cluster/cluster.bats
 )
 
 PASSED=0
@@ -126,6 +127,16 @@ plane_running() {
   ) >/dev/null 2>&1
 }
 
+cluster_running() {
+  (
+    # shellcheck source=test/cluster/lib/cluster.sh
+    source "${ROOT}/test/cluster/lib/cluster.sh"
+    # shellcheck source=test/cluster/lib/node.sh
+    source "${ROOT}/test/cluster/lib/node.sh"
+    redispair::node::running node-a kubelet
+  ) >/dev/null 2>&1
+}
+
 main() {
   local unit_only=0
   local -a suites=()
@@ -150,11 +161,16 @@ main() {
   if ((unit_only == 0)); then
     redispair::log::info "test-cluster binaries (built once, cached outside the repo)"
     "${ROOT}/test/cluster/build-binaries.sh"
-    local plane_was_running=0
+    local plane_was_running=0 cluster_was_running=0
     plane_running && plane_was_running=1
+    cluster_running && cluster_was_running=1
     local s
     for s in "${suites[@]}"; do run_bats "${s}"; done
-    # Leave the machine as found: stop a control plane that this run started.
+    # Leave the machine as found: stop what this run started.
+    if ((cluster_was_running == 0)) && cluster_running; then
+      redispair::log::info "stopping the two-node cluster this run started"
+      "${ROOT}/test/cluster/cluster-down.sh" >/dev/null
+    fi
     if ((plane_was_running == 0)) && plane_running; then
       redispair::log::info "stopping the control plane this run started"
       "${ROOT}/test/cluster/control-plane-down.sh" >/dev/null
