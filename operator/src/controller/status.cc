@@ -119,8 +119,13 @@ json ComputeStatus(const RedisPair& rp, const Observation& o) {
   status["conditions"] =
       json::array({ToJson(ready, rp.generation), ToJson(master, rp.generation),
                    ToJson(replica, rp.generation), ToJson(replication, rp.generation)});
-  status["master"] = RoleJson(o.master);
-  status["replica"] = RoleJson(o.replica);
+  // Empty objects are left out rather than sent as {}: server-side apply can turn an empty map
+  // into null, which the schema refuses ("endpoints in body must be of type object").
+  auto set_if_any = [&status](const char* key, json value) {
+    if (!value.empty()) status[key] = std::move(value);
+  };
+  set_if_any("master", RoleJson(o.master));
+  set_if_any("replica", RoleJson(o.replica));
   json endpoints = json::object();
   // A NodePort answers on every node; the role's own node is the natural address to print.
   if (!o.master.host_ip.empty()) {
@@ -129,7 +134,7 @@ json ComputeStatus(const RedisPair& rp, const Observation& o) {
   if (!o.replica.host_ip.empty()) {
     endpoints["replica"] = o.replica.host_ip + ":" + std::to_string(o.replica_node_port);
   }
-  status["endpoints"] = endpoints;
+  set_if_any("endpoints", std::move(endpoints));
 
   json repl = json::object();
   const auto& r = o.replication;

@@ -85,7 +85,8 @@ TEST_CASE("MissingMasterPodExplainsItself") {
   CHECK(Cond(s, kCondReady)["status"] == "False");
   CHECK(Cond(s, kCondReady)["reason"] == "PodMissing");
   CHECK(Cond(s, kCondReplicationHealthy)["status"] == "Unknown");
-  CHECK(s["master"] == json::object());
+  CHECK_FALSE(s.contains("master"));  // no empty objects: apply could turn {} into null
+  CHECK_FALSE(s.contains("endpoints"));
 }
 
 TEST_CASE("UnschedulableReplicaCarriesTheSchedulerMessage") {
