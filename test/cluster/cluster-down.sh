@@ -101,7 +101,12 @@ main() {
   redispair::log::info "stopping nodes ${REDISPAIR_NODES[*]}"
   local node failed=0
   for node in "${REDISPAIR_NODES[@]}"; do
-    redispair::node::stop "${node}" || failed=1
+    # A second pass: after a busy run a shim can still be spawning a container while the first
+    # pass kills what it sees (seen once: the second pass found and killed 6 more processes).
+    redispair::node::stop "${node}" || {
+      redispair::log::warn "${node}: not fully stopped; one more pass"
+      redispair::node::stop "${node}"
+    } || failed=1
   done
   redispair::cluster_down::remove_log_links
   if ((failed == 0)); then
