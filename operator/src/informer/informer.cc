@@ -98,7 +98,7 @@ StatusOr<std::string> Informer::ListAndReplace() {
   std::vector<json> items;
   std::string cont;
   std::string rv;
-  do {
+  for (;;) {
     std::string target = CollectionPath() + "?limit=" + std::to_string(options_.page_size);
     if (!options_.label_selector.empty()) {
       target += "&labelSelector=" + UrlEncode(options_.label_selector);
@@ -132,7 +132,8 @@ StatusOr<std::string> Informer::ListAndReplace() {
     const json& meta = page.value("metadata", json::object());
     rv = meta.value("resourceVersion", "");
     cont = meta.value("continue", "");
-  } while (!cont.empty());
+    if (cont.empty()) break;
+  }
 
   std::vector<StoreChange> changes;
   {
