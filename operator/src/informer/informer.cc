@@ -179,7 +179,6 @@ Status Informer::WatchOnce(std::string* rv) {
           change = store_.Apply(*ev);
         }
         if (change) Emit({*change});
-        healthy_ = true;
         backoff_.Reset();
         return !stopped_.load();
       },
@@ -194,7 +193,6 @@ void Informer::Run() {
     auto rv = ListAndReplace();
     if (!rv.ok()) {
       if (rv.status().IsCancelled()) break;
-      healthy_ = false;
       const auto wait = backoff_.Next();
       LogWarn("list failed; retrying", {{"resource", type_.plural},
                                         {"error", rv.status().ToString()},
@@ -202,7 +200,6 @@ void Informer::Run() {
       if (!SleepFor(wait)) break;
       continue;
     }
-    healthy_ = true;
     backoff_.Reset();
     std::string version = *rv;
     while (!stopped_) {
@@ -217,7 +214,6 @@ void Informer::Run() {
         LogInfo("watch expired; relisting", {{"resource", type_.plural}, {"detail", s.message()}});
         break;
       }
-      healthy_ = false;
       const auto wait = backoff_.Next();
       LogWarn("watch failed; retrying",
               {{"resource", type_.plural}, {"error", s.ToString()}, {"retry_in_ms", wait.count()}});

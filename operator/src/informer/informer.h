@@ -59,8 +59,6 @@ class Informer {
 
   // True once the first list has been stored.
   bool HasSynced() const { return synced_.load(); }
-  // False when the loop is failing (the last list or watch attempt ended in an error).
-  bool Healthy() const { return healthy_.load(); }
 
   ObjectPtr Get(const std::string& key) const;
   std::vector<ObjectPtr> List() const;
@@ -90,7 +88,6 @@ class Informer {
   std::condition_variable stop_cv_;
   std::atomic<bool> stopped_{false};
   std::atomic<bool> synced_{false};
-  std::atomic<bool> healthy_{true};
   JitteredBackoff backoff_;
   std::thread thread_;
 };

@@ -102,3 +102,33 @@ redispair::cluster::export_env() {
 # The control-plane library reads the defaults above when it is loaded.
 # shellcheck source=test/cluster/lib/control-plane.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/control-plane.sh"
+
+# Holds the cluster's namespace-redis lock for a test file: the suites that deploy into namespace
+# redis (test/e2e, test/scripts/cycle.bats) take it so they never interleave. A holder process keeps
+# the flock (bats runs each test in its own process) and ends by itself after HOLD seconds if the
+# suite dies. Sets REDISPAIR_NS_LOCK_PID; release with redispair::cluster::unlock_namespace.
+#   redispair::cluster::lock_namespace WAIT_SECONDS HOLD_SECONDS
+redispair::cluster::lock_namespace() {
+  local wait="$1" hold="$2"
+  local lock="${REDISPAIR_CLUSTER_DIR}/namespace-redis.lock"
+  local ready="${BATS_FILE_TMPDIR:-/tmp}/namespace-lock.ready"
+  rm -f "${ready}"
+  (
+    flock -w "${wait}" 9 || exit 1
+    : >"${ready}"
+    exec sleep "${hold}"
+  ) 9>"${lock}" </dev/null >/dev/null 2>&1 &
+  export REDISPAIR_NS_LOCK_PID=$!
+  until [[ -e "${ready}" ]]; do
+    if ! kill -0 "${REDISPAIR_NS_LOCK_PID}" 2>/dev/null; then
+      echo "namespace redis of the test cluster stayed locked for ${wait}s (${lock})" >&2
+      return 1
+    fi
+    sleep 1
+  done
+}
+
+redispair::cluster::unlock_namespace() {
+  [[ -n "${REDISPAIR_NS_LOCK_PID:-}" ]] || return 0
+  kill "${REDISPAIR_NS_LOCK_PID}" 2>/dev/null || true # already gone: the lock is free either way
+}

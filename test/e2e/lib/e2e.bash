@@ -5,7 +5,7 @@
 #
 #   redispair::e2e::ensure_cluster         cluster-up.sh (idempotent; cold or warm) and KUBECONFIG
 #   redispair::e2e::lock / unlock          hold namespace redis of the cluster for this file: test/scripts/cycle.bats
-#                                          takes the same flock ($E2E_LOCK), so the two suites never interleave
+#                                          takes the same flock (redispair::cluster::lock_namespace), so the two suites never interleave
 #   redispair::e2e::reset                  removes what earlier runs left in namespace redis (and their volumes),
 #                                          uncordons the nodes
 #   redispair::e2e::deploy_operator        namespace (PSS restricted), CRD, RBAC, operator Deployment; waits
@@ -71,30 +71,9 @@ redispair::e2e::ensure_cluster() {
   redispair::e2e::note "cluster-up.sh: $(redispair::e2e::elapsed "${start}")s"
 }
 
-redispair::e2e::lock() {
-  : "${E2E_LOCK:=${REDISPAIR_CLUSTER_DIR}/namespace-redis.lock}"
-  local ready="${BATS_FILE_TMPDIR:-/tmp}/e2e-lock.ready"
-  rm -f "${ready}"
-  # A holder process keeps the flock while the tests run (bats runs each test in its own process).
-  (
-    flock -w "${E2E_LOCK_WAIT}" 9 || exit 1
-    : >"${ready}"
-    exec sleep "${E2E_LOCK_HOLD}"
-  ) 9>"${E2E_LOCK}" </dev/null >/dev/null 2>&1 &
-  export E2E_LOCK_PID=$!
-  until [[ -e "${ready}" ]]; do
-    if ! kill -0 "${E2E_LOCK_PID}" 2>/dev/null; then
-      echo "namespace redis of the test cluster stayed locked for ${E2E_LOCK_WAIT}s (${E2E_LOCK})" >&2
-      return 1
-    fi
-    sleep 1
-  done
-}
+redispair::e2e::lock() { redispair::cluster::lock_namespace "${E2E_LOCK_WAIT}" "${E2E_LOCK_HOLD}"; }
 
-redispair::e2e::unlock() {
-  [[ -n "${E2E_LOCK_PID:-}" ]] || return 0
-  kill "${E2E_LOCK_PID}" 2>/dev/null || true # already gone is fine
-}
+redispair::e2e::unlock() { redispair::cluster::unlock_namespace; }
 
 redispair::e2e::_ns_gone() { ! redispair::e2e::kubectl get namespace "${E2E_NS}" >/dev/null 2>&1; }
 

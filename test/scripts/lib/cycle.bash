@@ -13,7 +13,7 @@
 #   rp::cycle::port_forward_running PID  PID is a live (not zombie) kubectl port-forward
 #   rp::cycle::lock / rp::cycle::unlock   hold the test cluster's namespace "redis" for this file: another
 #                               suite that deploys RedisPair "redis" (test/e2e) takes the same flock on
-#                               $RP_CYCLE_LOCK, so the two never run against each other
+#                               redispair::cluster::lock_namespace, so the two never run against each other
 
 : "${RP_CYCLE_TIMEOUT:=120}"
 # How long to wait for another suite to release namespace "redis", and the longest this file holds it.
@@ -85,28 +85,6 @@ rp::cycle::port_forward_running() {
 # The lock is held by a background holder process (not by the bats shell), so that no process a test
 # starts (kubectl port-forward) inherits it; unlock ends the holder, and it ends by itself after
 # RP_CYCLE_LOCK_HOLD seconds if the suite dies.
-rp::cycle::lock() {
-  : "${RP_CYCLE_LOCK:=${REDISPAIR_CLUSTER_DIR}/namespace-redis.lock}"
-  export RP_CYCLE_LOCK
-  local ready="${BATS_FILE_TMPDIR}/lock.ready"
-  rm -f "${ready}"
-  (
-    flock -w "${RP_CYCLE_LOCK_WAIT}" 9 || exit 1
-    : >"${ready}"
-    exec sleep "${RP_CYCLE_LOCK_HOLD}"
-  ) 9>"${RP_CYCLE_LOCK}" </dev/null >/dev/null 2>&1 &
-  export RP_CYCLE_LOCK_PID=$!
-  until [[ -e "${ready}" ]]; do
-    if ! kill -0 "${RP_CYCLE_LOCK_PID}" 2>/dev/null; then
-      echo "namespace redis of the test cluster stayed locked for ${RP_CYCLE_LOCK_WAIT}s (${RP_CYCLE_LOCK})" >&2
-      return 1
-    fi
-    sleep 1
-  done
-}
+rp::cycle::lock() { redispair::cluster::lock_namespace "${RP_CYCLE_LOCK_WAIT}" "${RP_CYCLE_LOCK_HOLD}"; }
 
-rp::cycle::unlock() {
-  if [[ -n "${RP_CYCLE_LOCK_PID:-}" ]]; then
-    kill "${RP_CYCLE_LOCK_PID}" 2>/dev/null || true # already gone: the lock is free either way
-  fi
-}
+rp::cycle::unlock() { redispair::cluster::unlock_namespace; }
