@@ -2,7 +2,8 @@
 # Container images for the test cluster, built locally because no registry can be reached:
 #   debian:bookworm-slim                 `debootstrap --variant=minbase bookworm` rootfs, imported into podman
 #   registry.k8s.io/pause:3.10.1         images/pause: pause.c compiled with `gcc -static`, FROM scratch
-#   docker.io/library/redis:7.2          images/redis: Debian's redis-server on the base above
+#   docker.io/library/redis:7.2          images/redis: Debian's redis-server 7.0 on the base above, made to behave
+#                                        like the official image (entrypoint, uid 999, /usr/local/bin/redis-*)
 #   registry.k8s.io/coredns/coredns:...  images/coredns: the CoreDNS binary of build-binaries.sh, FROM scratch
 #   docker.io/library/redispair-operator:dev   the repository's Dockerfile (C++ build + unit tests + scratch)
 # Each image is saved as a docker-archive under ${REDISPAIR_CACHE}/images/, named by a hash of everything that
@@ -169,6 +170,7 @@ redispair::images::build() {
       ;;
     redis)
       redispair::images::ensure_base || return 1
+      cp "${root}/test/cluster/images/redis/docker-entrypoint.sh" "${context}/"
       build+=(-f "${root}/test/cluster/images/redis/Containerfile" "${context}")
       ;;
     operator)
