@@ -18,19 +18,19 @@ redispair::log::install_err_trap
 # MINIKUBE_DRIVER or MINIKUBE_KUBERNETES_VERSION in the environment made `minikube start` of an existing profile
 # fail (exit 81, 106). The old names are still read for one release, with a warning (legacy_setting below), and
 # minikube never sees them (redispair::k8s::minikube removes them from its environment).
-redispair_up::legacy_setting() {
+legacy_setting() {
   local new="$1" old="$2"
   if [[ -z "${!new:-}" && -n "${!old:-}" ]]; then
     printf -v "${new}" '%s' "${!old}"
     redispair::log::warn "${old} is deprecated and read for this release only: use ${new}=${!old} (minikube reads MINIKUBE_* variables as its own flags)"
   fi
 }
-redispair_up::legacy_setting REDISPAIR_DRIVER MINIKUBE_DRIVER
-redispair_up::legacy_setting REDISPAIR_KUBERNETES_VERSION MINIKUBE_KUBERNETES_VERSION
-redispair_up::legacy_setting REDISPAIR_CPUS MINIKUBE_CPUS
-redispair_up::legacy_setting REDISPAIR_MEMORY MINIKUBE_MEMORY
-redispair_up::legacy_setting REDISPAIR_MINIKUBE_ARGS MINIKUBE_EXTRA_ARGS
-redispair_up::legacy_setting REDISPAIR_NODES_TIMEOUT MINIKUBE_NODES_TIMEOUT
+legacy_setting REDISPAIR_DRIVER MINIKUBE_DRIVER
+legacy_setting REDISPAIR_KUBERNETES_VERSION MINIKUBE_KUBERNETES_VERSION
+legacy_setting REDISPAIR_CPUS MINIKUBE_CPUS
+legacy_setting REDISPAIR_MEMORY MINIKUBE_MEMORY
+legacy_setting REDISPAIR_MINIKUBE_ARGS MINIKUBE_EXTRA_ARGS
+legacy_setting REDISPAIR_NODES_TIMEOUT MINIKUBE_NODES_TIMEOUT
 # Whether the user chose the driver: docker is only the default, and podman stands in when docker cannot run.
 DRIVER_CHOSEN=0
 [[ -n "${REDISPAIR_DRIVER:-}" ]] && DRIVER_CHOSEN=1

@@ -97,7 +97,7 @@ redispair::k8s::nodes_without_image() {
       continue
     fi
     case "${out}" in
-      *"no such image"* | *"not found"*) printf '%s\n' "${node}" ;;
+      *"no such image"*) printf '%s\n' "${node}" ;;
       *)
         redispair::log::warn "could not ask node ${node} for image ${image}: ${out##*$'\n'}"
         rc=1
