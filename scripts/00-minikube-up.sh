@@ -75,10 +75,19 @@ USAGE
 }
 
 # Every missing tool, and a container engine that does not answer, in one report. With the default driver
-# (docker), podman stands in when docker is missing or its daemon is down and podman answers.
+# (docker), podman stands in when docker is missing or its daemon is down and podman answers. The driver only
+# matters for a new profile: an existing one keeps its own.
 check_prerequisites() {
   local -a tools=(minikube kubectl)
   local driver_tool problems=0
+  if command -v minikube >/dev/null 2>&1 && redispair::k8s::profile_nodes >/dev/null 2>&1; then
+    redispair::log::info "checking prerequisites: ${tools[*]} (profile ${MINIKUBE_PROFILE} exists: it keeps its own driver)"
+    redispair::prereq::require "${tools[@]}" || {
+      redispair::log::error "fix what is listed above, then run scripts/${0##*/} again"
+      exit 1
+    }
+    return 0
+  fi
   driver_tool="$(redispair::prereq::driver_tool "${REDISPAIR_DRIVER}")"
   if [[ "${driver_tool}" == docker ]] && ! redispair::prereq::engine_answers docker &&
     ((DRIVER_CHOSEN == 0)) && redispair::prereq::engine_answers podman; then

@@ -351,12 +351,13 @@ dev_vars_in() {
   [[ "${status}" -eq 0 ]]
 }
 
-@test "the shim answers like minikube: status exit bits; MINIKUBE_DRIVER and an older MINIKUBE_KUBERNETES_VERSION on the profile: 81, 106" {
+@test "the shim answers like minikube: status exit bits; another MINIKUBE_DRIVER and an older MINIKUBE_KUBERNETES_VERSION on the profile: 81, 106" {
   run minikube status
   [ "${status}" -eq 0 ]
   [[ "${output}" == *$'redispair\ntype: Control Plane\nhost: Running\nkubelet: Running\napiserver: Running\nkubeconfig: Configured'* ]]
   [[ "${output}" == *$'redispair-m02\ntype: Worker\nhost: Running\nkubelet: Running'* ]]
-  run env MINIKUBE_DRIVER=podman minikube start
+  # The profile was made with docker, or podman where docker's daemon is down: kvm2 is another driver either way.
+  run env MINIKUBE_DRIVER=kvm2 minikube start
   echo "${output}"
   [ "${status}" -eq 81 ]
   [[ "${output}" == *GUEST_DRIVER_MISMATCH* ]]
@@ -373,7 +374,7 @@ dev_vars_in() {
   echo "${output}"
   [ "${status}" -eq 7 ] # 1 host + 2 kubelet/apiserver + 4 kubeconfig
   [[ "${output}" == *"host: Stopped"* ]]
-  run env MINIKUBE_DRIVER=podman MINIKUBE_KUBERNETES_VERSION=v1.33.1 scripts/00-minikube-up.sh
+  run env MINIKUBE_DRIVER=kvm2 MINIKUBE_KUBERNETES_VERSION=v1.33.1 scripts/00-minikube-up.sh
   echo "${output}"
   [ "${status}" -eq 0 ]
   [[ "${output}" == *"MINIKUBE_DRIVER is deprecated"* ]]
