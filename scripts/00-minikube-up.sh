@@ -127,13 +127,14 @@ minikube_last_start_log() {
 
 # Runs `minikube start ARGS...`; when it fails, says where to look and what to do, and exits with its status.
 start_minikube() {
-  local rc=0
+  local rc=0 alt=podman
   redispair::k8s::minikube start "$@" || rc=$?
   ((rc == 0)) && return 0
+  [[ "${REDISPAIR_DRIVER}" == podman ]] && alt=docker
   redispair::log::error "minikube start failed (exit ${rc}); minikube's own message is above. Next:"
   redispair::log::error "  logs:           minikube --profile ${MINIKUBE_PROFILE} logs --file=${MINIKUBE_PROFILE}.log   (and $(minikube_last_start_log))"
   redispair::log::error "  clean up:       scripts/99-minikube-down.sh --yes   (deletes the half-made profile ${MINIKUBE_PROFILE})"
-  redispair::log::error "  another driver: scripts/99-minikube-down.sh --yes && REDISPAIR_DRIVER=podman scripts/00-minikube-up.sh   (docker, podman, kvm2, qemu, vfkit, ...)"
+  redispair::log::error "  another driver: scripts/99-minikube-down.sh --yes && REDISPAIR_DRIVER=${alt} scripts/00-minikube-up.sh   (docker, podman, kvm2, qemu, vfkit, ...)"
   exit "${rc}"
 }
 
