@@ -187,7 +187,9 @@ redispair::images::build() {
     return 1
   fi
   rm -rf "${context}"
-  rm -f "${REDISPAIR_IMAGE_CACHE}/${name}-"*.tar # older versions of this image
+  # Older versions of this image, once unused for a day: the cache is shared by every checkout on the machine, and
+  # another one may be importing its own version of this image right now.
+  find "${REDISPAIR_IMAGE_CACHE}" -maxdepth 1 -name "${name}-*.tar" ! -name "${archive##*/}" -mtime +1 -delete
   redispair::images::podman save --format docker-archive -o "${archive}.tmp" "${ref}" >>"${log}" 2>&1 || return 1
   mv "${archive}.tmp" "${archive}"
   local size
