@@ -64,8 +64,8 @@ redispair::images::podman() {
 
 redispair::images::_has() { redispair::images::podman image exists "$1" 2>/dev/null; }
 
-# Prints the sha256 of the named files' contents and names (directories recursively, sorted), plus any extra
-# strings given after --.
+# Prints the sha256 of the named files' contents and names (directories recursively, sorted; names relative to
+# the checkout), plus any extra strings given after --.
 redispair::images::_hash() {
   local -a files=() extra=()
   while (($# > 0)) && [[ "$1" != -- ]]; do
@@ -76,7 +76,8 @@ redispair::images::_hash() {
   extra=("$@")
   {
     printf '%s\n' "${extra[@]}"
-    find "${files[@]}" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+    # Paths relative to the checkout, so that every checkout with the same content shares the cached archive.
+    find "${files[@]}" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sed "s#  $(redispair::images::_root)/#  #"
   } | sha256sum | cut -c1-16
 }
 
