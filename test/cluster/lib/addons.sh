@@ -116,9 +116,10 @@ redispair::addons::apply_storage() {
 
 # Prints the live class as "PROVISIONER BINDING_MODE RECLAIM_POLICY DEFAULT"; nothing when it does not exist.
 redispair::addons::_live_class() {
-  redispair::cluster::kubectl get storageclass "$1" -o json 2>/dev/null |
-    jq -r --arg a "${REDISPAIR_DEFAULT_CLASS_ANNOTATION}" \
-      '"\(.provisioner) \(.volumeBindingMode // "Immediate") \(.reclaimPolicy // "Delete") \(.metadata.annotations[$a] // "false")"'
+  local json
+  json="$(redispair::cluster::kubectl get storageclass "$1" -o json 2>/dev/null)" || return 0
+  jq -r --arg a "${REDISPAIR_DEFAULT_CLASS_ANNOTATION}" \
+      '"\(.provisioner) \(.volumeBindingMode // "Immediate") \(.reclaimPolicy // "Delete") \(.metadata.annotations[$a] // "false")"' <<<"${json}"
 }
 
 redispair::addons::_bound_pvs() {
