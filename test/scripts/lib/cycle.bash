@@ -39,7 +39,21 @@ rp::cycle::env() {
   export MINIKUBE_PROFILE=redispair KUBE_CONTEXT=redispair
   export XDG_STATE_HOME="${BATS_FILE_TMPDIR}/state"
   # podman needs the host network for apt inside image builds on these machines (design.md), and the base
-  # image is the one cluster-up.sh built locally (no registry to pull from).
+  # image is the one cluster-up.sh built locally (no registry to pull from), in the podman store and with the
+  # settings of test/cluster/lib/images.sh (REDISPAIR_PODMAN_ROOT): 01 builds with a `podman` that uses them.
+  mkdir -p "${BATS_FILE_TMPDIR}/bin"
+  cat >"${BATS_FILE_TMPDIR}/bin/podman" <<PODMAN
+#!/usr/bin/env bash
+set -o errexit -o nounset -o pipefail
+for lib in versions.sh lib/cluster.sh lib/network.sh lib/node.sh lib/images.sh; do
+  source "${RP_ROOT}/test/cluster/\${lib}"
+done
+# The real podman: this directory off PATH.
+PATH="\$(tr ':' '\\n' <<<"\${PATH}" | grep -vx "${BATS_FILE_TMPDIR}/bin" | paste -sd: -)"
+redispair::images::podman "\$@"
+PODMAN
+  chmod +x "${BATS_FILE_TMPDIR}/bin/podman"
+  export PATH="${BATS_FILE_TMPDIR}/bin:${PATH}"
   export CONTAINER_TOOL=podman CONTAINER_BUILD_ARGS="--network host --pull=never"
   export NO_COLOR=1
 }
