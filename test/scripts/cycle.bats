@@ -118,7 +118,7 @@ assert_redis_up() {
   local start=${SECONDS}
   run env REDISPAIR_SHIM_IMAGE_LOAD_SKIP=redispair-m02 scripts/01-redis-up.sh
   echo "${output}"
-  echo "took $((SECONDS - start)) s"
+  echo "# 01 with a node skipped by the load: exit ${status} after $((SECONDS - start)) s" >&3
   [ "${status}" -ne 0 ]
   [[ "${output}" == *"is not on node(s): redispair-m02 "* ]]
   [[ "${output}" != *"waiting up to"* ]] # it stops before the rollout wait
