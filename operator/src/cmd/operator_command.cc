@@ -13,7 +13,7 @@
 #include "controller/replication_probe.h"
 #include "kube/api_client.h"
 #include "kube/config.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "server/ops_server.h"
 #include "util/log.h"
 

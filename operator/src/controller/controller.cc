@@ -6,7 +6,7 @@
 
 #include "controller/names.h"
 #include "kube/api_client.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "util/log.h"
 
 namespace redispair {

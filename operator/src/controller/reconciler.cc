@@ -12,7 +12,7 @@
 #include "kube/api_client.h"
 #include "kube/api_error.h"
 #include "kube/base64.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "util/log.h"
 
 namespace redispair {

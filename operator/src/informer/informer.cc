@@ -4,7 +4,7 @@
 
 #include "kube/api_client.h"
 #include "kube/api_error.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "util/log.h"
 
 namespace redispair {

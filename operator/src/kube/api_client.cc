@@ -13,7 +13,7 @@
 #include "kube/line_splitter.h"
 #include "kube/tls_context.h"
 #include "kube/token_source.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "util/log.h"
 
 namespace redispair::kube {
