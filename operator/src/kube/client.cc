@@ -4,6 +4,7 @@
 
 #include "kube/api_client.h"
 #include "kube/api_error.h"
+#include "util/json_fields.h"
 
 namespace redispair::kube {
 namespace {
@@ -18,19 +19,13 @@ struct ObjectName {
   std::string name;
 };
 
-// The string at `key`, or "" when absent or not a string (json::value would throw then).
-std::string StringAt(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 StatusOr<ObjectName> NameOf(const Resource& resource, const json& object, std::string_view verb) {
   if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) {
     return Status::InvalidArgument(std::string(verb) + " " + resource.plural +
                                    ": the object has no metadata");
   }
   const json& meta = object["metadata"];
-  ObjectName out{StringAt(meta, "namespace"), StringAt(meta, "name")};
+  ObjectName out{StringField(meta, "namespace"), StringField(meta, "name")};
   if (out.name.empty() || (resource.namespaced && out.ns.empty())) {
     return Status::InvalidArgument(std::string(verb) + " " + resource.plural +
                                    ": the object needs metadata.name" +
