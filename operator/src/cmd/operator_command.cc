@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "controller/controller.h"
 #include "controller/replication_probe.h"
 #include "kube/api_client.h"
+#include "kube/client.h"
 #include "kube/config.h"
 #include "metrics/metrics.h"
 #include "server/ops_server.h"
@@ -154,7 +156,8 @@ int RunOperatorCommand(int argc, char** argv) {
     return 1;
   }
   HiredisProber prober;
-  Controller controller(&client, &metrics, &prober, {ns, flags.workers});
+  std::unique_ptr<kube::KubeClient> kube_client = kube::NewKubeClient(&client);
+  Controller controller(kube_client.get(), &metrics, &prober, {ns, flags.workers});
   OpsServer ops(
       flags.ops_address, static_cast<uint16_t>(flags.ops_port), &metrics,
       [&] { return controller.Healthy(); }, [&] { return controller.Ready(); });

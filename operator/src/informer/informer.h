@@ -22,18 +22,15 @@
 #include <vector>
 
 #include "informer/backoff.h"
+#include "informer/object_cache.h"
 #include "informer/store.h"
+#include "kube/resource.h"
 
 namespace redispair {
 namespace kube {
-class ApiClient;
+class KubeClient;
 }
 class Metrics;
-
-struct ResourceType {
-  std::string api_prefix;  // "/api/v1", "/apis/apps/v1", "/apis/redispair.io/v1alpha1"
-  std::string plural;      // "pods", "statefulsets", "redispairs"
-};
 
 struct InformerOptions {
   std::string namespace_;      // empty: all namespaces
@@ -41,14 +38,14 @@ struct InformerOptions {
   int page_size = 500;
 };
 
-class Informer {
+class Informer : public ObjectCache {
  public:
   using Handler = std::function<void(const StoreChange&)>;
 
-  // `client` and `metrics` (nullable) must outlive the informer.
-  Informer(kube::ApiClient* client, ResourceType type, InformerOptions options, Handler handler,
-           Metrics* metrics);
-  ~Informer();  // Stop() and join
+  // Caches `resource`. `client` and `metrics` (nullable) must outlive the informer.
+  Informer(kube::KubeClient* client, kube::Resource resource, InformerOptions options,
+           Handler handler, Metrics* metrics);
+  ~Informer() override;  // Stop() and join
   Informer(const Informer&) = delete;
   Informer& operator=(const Informer&) = delete;
 
@@ -60,9 +57,9 @@ class Informer {
   // True once the first list has been stored.
   bool HasSynced() const { return synced_.load(); }
 
-  ObjectPtr Get(const std::string& key) const;
-  std::vector<ObjectPtr> List() const;
-  const ResourceType& type() const { return type_; }
+  ObjectPtr Get(const std::string& key) const override;
+  std::vector<ObjectPtr> List() const override;
+  const kube::Resource& resource() const { return resource_; }
 
  private:
   void Run();
@@ -70,13 +67,12 @@ class Informer {
   StatusOr<std::string> ListAndReplace();
   // Watches from `*rv` until the stream ends; updates `*rv`. Gone means relist.
   Status WatchOnce(std::string* rv);
-  std::string CollectionPath() const;
   void Emit(const std::vector<StoreChange>& changes);
   // Sleeps unless stopped first; returns false when stopped.
   bool SleepFor(std::chrono::milliseconds d);
 
-  kube::ApiClient* client_;
-  const ResourceType type_;
+  kube::KubeClient* client_;
+  const kube::Resource resource_;
   const InformerOptions options_;
   Handler handler_;
   Metrics* metrics_;
@@ -91,8 +87,5 @@ class Informer {
   JitteredBackoff backoff_;
   std::thread thread_;
 };
-
-// Percent-encodes a query parameter value.
-std::string UrlEncode(std::string_view value);
 
 }  // namespace redispair
