@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "kube/api_error.h"
 #include "kube/client.h"
 #include "metrics/metrics.h"
 #include "util/json_fields.h"
@@ -139,10 +140,10 @@ Status Informer::WatchOnce(std::string* rv) {
       return false;
     }
     if (ev->type == EventType::kError) {
-      const int code = ev->object.value("code", 0);
-      const std::string msg = ev->object.value("message", "");
-      stream_error =
-          code == 410 ? Status::Gone(msg) : Status::Unavailable("watch error event: " + msg);
+      // Its object is a metav1.Status: code 410 or reason Expired is Gone (relist); anything
+      // else is retried after a backoff.
+      stream_error = kube::StatusFromKubeStatus(ev->object, "watch error event");
+      if (stream_error.ok()) stream_error = Status::Unavailable("watch error event: no error");
       return false;
     }
     const std::string new_rv = ResourceVersionOf(ev->object);

@@ -1,10 +1,10 @@
-// An informer keeps a local cache of one resource type in sync with the API server and calls a
-// handler for every change, following client-go's reflector:
+// An informer keeps a local cache of one kube::Resource in sync with the API server (through
+// kube::KubeClient) and calls a handler for every change, following client-go's reflector:
 //   - LIST (paginated), replace the cache, then WATCH from the list's resourceVersion with
 //     allowWatchBookmarks and a random timeoutSeconds in [300, 600);
 //   - the stream is split into events on newlines (never on chunk boundaries);
 //   - BOOKMARK events only advance the resourceVersion;
-//   - 410 Gone, or an ERROR event with code 410 (reason Expired/Gone), triggers a relist; objects
+//   - 410 Gone, or an ERROR event with code 410 or reason Expired/Gone, triggers a relist; objects
 //     missing from the relist are reported as deleted;
 //   - any other failure retries the watch after a jittered backoff (0.8 s doubling to 30 s);
 //     a malformed event also relists, since an event may have been lost.
@@ -59,7 +59,6 @@ class Informer : public ObjectCache {
 
   ObjectPtr Get(const std::string& key) const override;
   std::vector<ObjectPtr> List() const override;
-  const kube::Resource& resource() const { return resource_; }
 
  private:
   void Run();

@@ -287,8 +287,6 @@ ApiClient::~ApiClient() = default;
 
 const Status& ApiClient::init_status() const { return impl_->init_status; }
 
-const ClusterConfig& ApiClient::config() const { return impl_->config; }
-
 StatusOr<HttpResponse> ApiClient::Request(std::string_view method, std::string_view target,
                                           std::string_view body, const RequestOptions& opts) {
   if (!impl_->init_status.ok()) return impl_->init_status;

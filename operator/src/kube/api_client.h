@@ -102,8 +102,6 @@ class ApiClient {
   // a server host name that is in progress finishes first; IP-address servers never resolve.)
   void Shutdown();
 
-  const ClusterConfig& config() const;
-
  private:
   struct Impl;  // connection pool, TLS context, token cache; in api_client.cc
   std::unique_ptr<Impl> impl_;
