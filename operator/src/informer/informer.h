@@ -50,8 +50,9 @@ class Informer : public ObjectCache {
   Informer& operator=(const Informer&) = delete;
 
   void Start();
-  // Ends the loop after the current call returns. A blocked watch ends only when the ApiClient
-  // is shut down or the watch times out, so the operator shuts the client down first.
+  // Ends the loop after the current call returns. A blocked watch ends only when the client is
+  // shut down (kube::ApiClient::Shutdown) or the watch times out, so the operator shuts the
+  // client down first.
   void Stop();
 
   // True once the first list has been stored.

@@ -1,4 +1,6 @@
-// The HTTP(S) client for the Kubernetes API server (Boost.Beast + OpenSSL, HTTP/1.1).
+// The HTTP(S) client for the Kubernetes API server (Boost.Beast + OpenSSL, HTTP/1.1): raw
+// requests and watch streams by path. Code above kube/ does not use it directly but through the
+// typed kube::KubeClient (client.h), which builds the paths and maps the HTTP status codes.
 //
 //   ApiClient client(config, &metrics);
 //   StatusOr<HttpResponse> r = client.Request("GET", "/api/v1/namespaces/redis/pods");
