@@ -1,7 +1,7 @@
 #include "cmd/flags.h"
 
 #include <charconv>
-#include <optional>
+#include <cstdio>
 
 namespace redispair::cmd {
 
@@ -101,6 +101,19 @@ Status FlagSet::Parse(int argc, char** argv) {
     if (Status s = flag->set(name, value); !s.ok()) return s;
   }
   return Status::Ok();
+}
+
+std::optional<int> ExitForUsage(const Status& parsed, bool help, const char* prefix,
+                                const char* usage) {
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "%s: %s\n\n%s", prefix, parsed.message().c_str(), usage);
+    return 2;
+  }
+  if (help) {
+    std::fputs(usage, stdout);
+    return 0;
+  }
+  return std::nullopt;
 }
 
 }  // namespace redispair::cmd

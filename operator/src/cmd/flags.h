@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,5 +73,19 @@ class FlagSet {
   std::vector<std::string>* positional_ = nullptr;
   bool help_ = false;
 };
+
+// What every subcommand does first with its parsed flags: for a usage error, prints
+// "<prefix>: <error>" and `usage` to stderr and returns 2; for --help, prints `usage` to stdout
+// and returns 0; otherwise returns nullopt, and the command goes on.
+std::optional<int> ExitForUsage(const Status& parsed, bool help, const char* prefix,
+                                const char* usage);
+
+// The same for a command's flags struct, which has a `bool help`:
+//   if (std::optional<int> exit = ExitForUsage(parsed, "redispair render", kUsage)) return *exit;
+template <typename Flags>
+std::optional<int> ExitForUsage(const StatusOr<Flags>& parsed, const char* prefix,
+                                const char* usage) {
+  return ExitForUsage(parsed.status(), parsed.ok() && parsed->help, prefix, usage);
+}
 
 }  // namespace redispair::cmd

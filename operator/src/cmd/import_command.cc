@@ -11,9 +11,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "cmd/flags.h"
 #include "cmd/import_flags.h"
 #include "importer/importer.h"
 #include "importer/progress.h"
@@ -236,14 +238,7 @@ class ImportRun {
 
 int RunImportCommand(int argc, char** argv) {
   StatusOr<ImportFlags> flags = ParseImportFlags(argc, argv);
-  if (!flags.ok()) {
-    std::fprintf(stderr, "import: %s\n\n%s", flags.status().message().c_str(), kImportUsage);
-    return 2;
-  }
-  if (flags->help) {
-    std::fputs(kImportUsage, stdout);
-    return 0;
-  }
+  if (std::optional<int> exit = ExitForUsage(flags, "import", kImportUsage)) return *exit;
   std::signal(SIGPIPE, SIG_IGN);
   return ImportRun(std::move(flags).value()).Run();
 }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -73,15 +74,8 @@ StatusOr<OperatorFlags> ParseOperatorFlags(int argc, char** argv) {
 
 int RunOperatorCommand(int argc, char** argv) {
   StatusOr<OperatorFlags> parsed = ParseOperatorFlags(argc, argv);
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "redispair operator: %s\n\n%s", parsed.status().message().c_str(), kUsage);
-    return 2;
-  }
+  if (std::optional<int> exit = ExitForUsage(parsed, "redispair operator", kUsage)) return *exit;
   const OperatorFlags& flags = *parsed;
-  if (flags.help) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
   SetLogLevel(flags.log_level);
   auto config = kube::LoadClusterConfig(flags.kubeconfig, flags.context);
   if (!config.ok()) {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -47,14 +48,7 @@ StatusOr<RenderFlags> ParseRenderFlags(int argc, char** argv) {
 
 int RunRenderCommand(int argc, char** argv) {
   StatusOr<RenderFlags> parsed = ParseRenderFlags(argc, argv);
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "redispair render: %s\n\n%s", parsed.status().message().c_str(), kUsage);
-    return 2;
-  }
-  if (parsed->help) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
+  if (std::optional<int> exit = ExitForUsage(parsed, "redispair render", kUsage)) return *exit;
   const std::string& file = parsed->file;
   const std::string& role = parsed->redis_config;
   if (parsed->launcher) {

@@ -91,5 +91,11 @@ TEST_CASE("HelpAnywhereWinsOverEverythingElse", "[flags]") {
   CHECK_FALSE(Parse({"--host", "h"}).help);
 }
 
+TEST_CASE("UsageErrorsExitWithTwoHelpWithZeroAndTheRestGoesOn", "[flags]") {
+  CHECK(ExitForUsage(Status::InvalidArgument("unknown flag --x"), false, "test", "") == 2);
+  CHECK(ExitForUsage(Status::Ok(), true, "test", "") == 0);
+  CHECK_FALSE(ExitForUsage(Status::Ok(), false, "test", "").has_value());
+}
+
 }  // namespace
 }  // namespace redispair::cmd

@@ -57,6 +57,11 @@ class Fixture {
     reconciler = std::make_unique<Reconciler>(std::move(deps));
   }
 
+  // The RedisPair, stored and cached.
+  void AddPair(const json& pair) {
+    client.objects[kRedisPairs][kKey] = pair;
+    Cache(kRedisPairs, {pair});
+  }
   void Cache(const kube::Resource& resource, std::vector<json> objects) {
     caches[resource].Replace(objects);
   }
@@ -97,8 +102,7 @@ TEST_CASE("AGoneRedisPairNeedsNoCall", "[reconciler]") {
 
 TEST_CASE("ANewPairGetsItsSecretChildrenAndStatusInDependencyOrder", "[reconciler]") {
   Fixture f;
-  f.client.objects[kRedisPairs][kKey] = Pair();
-  f.Cache(kRedisPairs, {Pair()});
+  f.AddPair(Pair());
   ReconcileResult r = f.Reconcile();
   CHECK(r.error.ok());
   CHECK(r.requeue_after == Reconciler::kUnhealthyResync);  // no pods yet
@@ -115,8 +119,7 @@ TEST_CASE("ANewPairGetsItsSecretChildrenAndStatusInDependencyOrder", "[reconcile
 
 TEST_CASE("ASteadyStateMakesNoWrites", "[reconciler]") {
   Fixture f;
-  f.client.objects[kRedisPairs][kKey] = Pair();
-  f.Cache(kRedisPairs, {Pair()});
+  f.AddPair(Pair());
   REQUIRE(f.Reconcile().error.ok());
   f.SyncCachesFromClient();
   f.client.calls.clear();
@@ -129,8 +132,7 @@ TEST_CASE("ASteadyStateMakesNoWrites", "[reconciler]") {
 
 TEST_CASE("ARefusedChildIsReportedAndRetriedWhileTheOthersApply", "[reconciler]") {
   Fixture f;
-  f.client.objects[kRedisPairs][kKey] = Pair();
-  f.Cache(kRedisPairs, {Pair()});
+  f.AddPair(Pair());
   f.client.fail["apply statefulsets"] =
       Status::InvalidArgument("apply statefulsets redis/redis-master: HTTP 422 Invalid: Forbidden");
   ReconcileResult r = f.Reconcile();
@@ -152,9 +154,7 @@ TEST_CASE("AnUnreachableApiServerEndsThePassBeforeTheStatus", "[reconciler]") {
 
 TEST_CASE("AnInvalidSpecIsReportedInStatusAndNotRetried", "[reconciler]") {
   Fixture f;
-  const json bad = Pair({{"master", {{"nodePort", "not a number"}}}});
-  f.client.objects[kRedisPairs][kKey] = bad;
-  f.Cache(kRedisPairs, {bad});
+  f.AddPair(Pair({{"master", {{"nodePort", "not a number"}}}}));
   ReconcileResult r = f.Reconcile();
   CHECK(r.error.ok());
   CHECK(r.requeue_after == 0ms);
@@ -164,9 +164,7 @@ TEST_CASE("AnInvalidSpecIsReportedInStatusAndNotRetried", "[reconciler]") {
 
 TEST_CASE("AMissingUserSecretIsReportedNotRetried", "[reconciler]") {
   Fixture f;
-  const json pair = Pair({{"auth", {{"secretName", "mine"}}}});
-  f.client.objects[kRedisPairs][kKey] = pair;
-  f.Cache(kRedisPairs, {pair});
+  f.AddPair(Pair({{"auth", {{"secretName", "mine"}}}}));
   ReconcileResult r = f.Reconcile();
   CHECK(r.error.ok());
   CHECK(f.client.CallsOf("create").empty());
@@ -236,8 +234,7 @@ class HealthyProber : public ReplicationProber {
 TEST_CASE("AHealthyPairIsReadyAndLookedAtAgainLater", "[reconciler]") {
   HealthyProber prober;
   Fixture f(&prober);
-  f.client.objects[kRedisPairs][kKey] = Pair();
-  f.Cache(kRedisPairs, {Pair()});
+  f.AddPair(Pair());
   const json ready = {{"phase", "Running"},
                       {"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}};
   json master = ready, replica = ready;
