@@ -48,7 +48,7 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
   // 1. Load the RedisPair. When it is gone or being deleted there is nothing to do: its children
   //    carry controller ownerReferences, so garbage collection removes them, and the operator
   //    keeps no finalizer. A spec that cannot be read will not fix itself by retrying: report it
-  //    in status and wait for an edit.
+  //    in status and wait for an edit (retried only when that status write fails).
   const ObjectPtr object = Cache(kRedisPairs).Get(key);
   if (!object || IsBeingDeleted(*object)) return ReconcileResult::Done();
   const StatusOr<RedisPair> parsed = ParseRedisPair(*object);
