@@ -47,14 +47,11 @@ redispair::pf::_spawn() {
   )
 }
 
-# True when HOST:PORT accepts a TCP connection within about 2 seconds. Uses nc when present, else
-# bash's /dev/tcp in a child bash that is killed if the connect hangs (unroutable node IPs do).
+# True when HOST:PORT accepts a TCP connection within about 2 seconds: bash's /dev/tcp in a child bash that is
+# killed if the connect hangs (unroutable node IPs do). Not `nc -z -w 2`: the nc of macOS (BSD) does not bound
+# the connect with -w, so an unreachable node IP would hang there for the system's connect timeout.
 redispair::pf::reachable() {
   local host="$1" port="$2" pid waited=0
-  if command -v nc >/dev/null 2>&1; then
-    nc -z -w 2 "${host}" "${port}" >/dev/null 2>&1
-    return
-  fi
   bash -c 'exec 3<>"/dev/tcp/$0/$1"' "${host}" "${port}" 2>/dev/null &
   pid=$!
   while kill -0 "${pid}" 2>/dev/null && ((waited < 20)); do
