@@ -14,8 +14,6 @@ source "${ROOT}/scripts/lib/util.sh"
 source "${ROOT}/scripts/lib/prereq.sh"
 # shellcheck source=scripts/lib/k8s.sh
 source "${ROOT}/scripts/lib/k8s.sh"
-# shellcheck source=scripts/lib/process.sh
-source "${ROOT}/scripts/lib/process.sh"
 # shellcheck source=scripts/lib/portforward.sh
 source "${ROOT}/scripts/lib/portforward.sh"
 redispair::log::install_err_trap

@@ -53,8 +53,6 @@ _redispair_dev_vars() {
   . "${root}/scripts/lib/prereq.sh"
   # shellcheck source=scripts/lib/k8s.sh
   . "${root}/scripts/lib/k8s.sh"
-  # shellcheck source=scripts/lib/process.sh
-  . "${root}/scripts/lib/process.sh"
   # shellcheck source=scripts/lib/portforward.sh
   . "${root}/scripts/lib/portforward.sh"
 

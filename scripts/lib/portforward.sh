@@ -2,8 +2,8 @@
 # Background `kubectl port-forward` processes with pid files, for hosts that cannot reach the minikube
 # node IP (the docker driver on macOS and Windows). scripts/_dev_vars.sh starts them; 98-redis-down.sh,
 # 99-minikube-down.sh and `source scripts/_dev_vars.sh --stop` stop them.
-# Sourcing this file only defines functions. Works in bash and zsh. Needs log.sh, util.sh, k8s.sh and
-# process.sh (which starts, checks and stops the processes).
+# Sourcing this file only defines functions. Works in bash and zsh. Needs log.sh, util.sh and k8s.sh; loads
+# process.sh (which starts, checks and stops the processes) from its own directory when it is not loaded yet.
 #
 #   redispair::pf::dir                    state directory of this context's forwards
 #   redispair::pf::start NAME SVC PORT    forwards 127.0.0.1:PORT (or a free port when PORT is taken) to
@@ -15,6 +15,16 @@
 
 [[ -n "${REDISPAIR_PORTFORWARD_SH_LOADED:-}" ]] && return 0
 REDISPAIR_PORTFORWARD_SH_LOADED=1
+
+if [[ -z "${REDISPAIR_PROCESS_SH_LOADED:-}" ]]; then
+  if [[ -n "${ZSH_VERSION:-}" ]]; then
+    # %x: the file being sourced. In eval, because bash cannot parse this expansion.
+    eval '. "${${(%):-%x}:h}/process.sh"'
+  else
+    # shellcheck source=scripts/lib/process.sh
+    . "$(dirname "${BASH_SOURCE[0]}")/process.sh"
+  fi
+fi
 
 : "${REDISPAIR_PF_START_TIMEOUT:=15}"
 # How long a forward may take to exit on SIGTERM before it gets SIGKILL.
