@@ -79,8 +79,22 @@ redispair::process::poll() {
   done
 }
 
+# Prints the name of the executable PID runs; fails when it cannot be read (gone, exiting, not ours to read).
+# The executable, not the command name: that one is cut to 15 characters (kube-controller-manager).
+redispair::process::_exe() {
+  local exe_path
+  if [[ -r /proc/self/stat ]]; then
+    exe_path="$(readlink "/proc/$1/exe" 2>/dev/null)" || return 1
+    exe_path="${exe_path% (deleted)}"
+  else
+    exe_path="$(ps -p "$1" -o comm= 2>/dev/null)" || return 1
+  fi
+  [[ -n "${exe_path}" ]] || return 1
+  printf '%s\n' "${exe_path##*/}"
+}
+
 redispair::process::alive() {
-  local pid="${1:-}" exe="${2:-}" state exe_path
+  local pid="${1:-}" exe="${2:-}" state
   case "${pid}" in
     '' | *[!0-9]*) return 1 ;;
   esac
@@ -91,19 +105,13 @@ redispair::process::alive() {
     case "${state}" in
       Z* | X*) return 1 ;;
     esac
-    [[ -n "${exe}" ]] || return 0
-    # The executable, not the command name: that one is cut to 15 characters (kube-controller-manager).
-    exe_path="$(readlink "/proc/${pid}/exe" 2>/dev/null)" || return 1
-    exe_path="${exe_path% (deleted)}"
   else
     state="$(ps -p "${pid}" -o stat= 2>/dev/null)" || return 1
     case "${state}" in
       '' | *Z*) return 1 ;;
     esac
-    [[ -n "${exe}" ]] || return 0
-    exe_path="$(ps -p "${pid}" -o comm= 2>/dev/null)" || return 1
   fi
-  [[ "${exe_path##*/}" == "${exe}" ]]
+  [[ -z "${exe}" || "$(redispair::process::_exe "${pid}")" == "${exe}" ]]
 }
 
 redispair::process::pid() {
@@ -162,7 +170,13 @@ redispair::process::start() {
   fi
 }
 
-redispair::process::_gone() { ! redispair::process::alive "$1" "$2"; }
+# 0 once PID has exited (a zombie counts), or runs another program than EXE now. A process on its way out
+# whose executable can no longer be read is not gone yet: it may hold its files (a listening port) a moment longer.
+redispair::process::_gone() {
+  local name
+  redispair::process::alive "$1" || return 0
+  [[ -n "$2" ]] && name="$(redispair::process::_exe "$1")" && [[ "${name}" != "$2" ]]
+}
 
 redispair::process::stop() {
   local pidfile="${1:-}" exe="${2:-}" what="${3:-${2:-process}}" timeout="${4:-${REDISPAIR_PROCESS_STOP_TIMEOUT}}"
