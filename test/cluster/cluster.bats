@@ -17,8 +17,23 @@ source "${ROOT}/test/cluster/lib/node.sh"
 
 # What of the machine the cluster could leave behind, one item per line, sorted: processes of the cluster's kind
 # (by binary or by node cgroup), mounts, network namespaces, links, routes, host iptables rules (without
-# counters), node cgroups. podman's own storage mounts come and go with other work and are left out.
+# counters), node cgroups. podman's own storage mounts come and go with other work and are left out, and so do
+# the other instances' clusters on this machine (see not_other_instances).
 snapshot() {
+  _snapshot | not_other_instances
+}
+
+# Drops the lines that name another instance's network namespaces, links, routes (rp-, rp1-, ... but not this
+# instance's REDISPAIR_NAME_PREFIX), and iproute2's /run/netns mount, which the first namespace of any instance
+# creates and iproute2 keeps: they appear and go with another cluster's up and down while this file runs.
+not_other_instances() {
+  awk -v ours="${REDISPAIR_NAME_PREFIX}" '
+    $0 == "mount /run/netns" { next }
+    index($0, ours) == 0 && $0 ~ /(^| |\/)rp[0-9]?-/ { next }
+    { print }'
+}
+
+_snapshot() {
   local dir exe cg cmdline
   for dir in /proc/[0-9]*; do
     exe="$(readlink "${dir}/exe" 2>/dev/null)" || continue
