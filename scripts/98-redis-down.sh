@@ -52,7 +52,8 @@ delete_redispair() {
   local n="${REDISPAIR_NAME}"
   redispair::log::step "waiting up to ${REDISPAIR_DELETE_TIMEOUT}s for its children to go (garbage collection)"
   redispair::k8s::wait_gone "${REDISPAIR_DELETE_TIMEOUT}" "statefulset/${n}-master" "deployment/${n}-replica" \
-    "service/${n}-master" "service/${n}-master-headless" "service/${n}-replica" "secret/${n}-auth" "cronjob/${n}-info"
+    "service/${n}-master" "service/${n}-master-headless" \
+    "service/${n}-master-repl" "service/${n}-replica" "secret/${n}-auth" "cronjob/${n}-info"
   redispair::k8s::wait_none "${REDISPAIR_DELETE_TIMEOUT}" pods "app.kubernetes.io/instance=${n},app.kubernetes.io/name=redis"
   redispair::log::step "children gone"
 }

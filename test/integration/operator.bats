@@ -48,7 +48,7 @@ teardown() {
 }
 
 all_children_exist() {
-  k get svc/redis-master-headless svc/redis-master svc/redis-replica \
+  k get svc/redis-master-headless svc/redis-master svc/redis-master-repl svc/redis-replica \
     statefulset/redis-master deployment/redis-replica secret/redis-auth >/dev/null
 }
 
@@ -61,12 +61,15 @@ all_children_exist() {
   [[ "$(jp statefulset/redis-master '{.spec.volumeClaimTemplates[0].spec.resources.requests.storage}')" == 1Gi ]]
   [[ "$(jp statefulset/redis-master '{.spec.persistentVolumeClaimRetentionPolicy.whenDeleted}')" == Retain ]]
   run -0 jp deployment/redis-replica '{.spec.template.spec.containers[0].env[?(@.name=="REDIS_CONFIG")].value}'
-  [[ "${output}" == *"replicaof redis-master-0.redis-master-headless.redis.svc 6379"* ]]
+  [[ "${output}" == *"replicaof redis-master-repl.redis.svc 6379"* ]]
+  # The replica's target: a stable virtual IP that also publishes a master still starting.
+  [[ "$(jp svc/redis-master-repl '{.spec.type}')" == ClusterIP ]]
+  [[ "$(jp svc/redis-master-repl '{.spec.publishNotReadyAddresses}')" == true ]]
   # Every child is owned by the RedisPair, as its controller.
   local uid kind
   uid="$(jp redispair/redis '{.metadata.uid}')"
-  for kind in svc/redis-master svc/redis-replica svc/redis-master-headless statefulset/redis-master \
-    deployment/redis-replica secret/redis-auth; do
+  for kind in svc/redis-master svc/redis-replica svc/redis-master-headless svc/redis-master-repl \
+    statefulset/redis-master deployment/redis-replica secret/redis-auth; do
     [[ "$(jp "${kind}" '{.metadata.ownerReferences[0].uid}')" == "${uid}" ]]
     [[ "$(jp "${kind}" '{.metadata.ownerReferences[0].controller}')" == true ]]
   done
@@ -124,7 +127,8 @@ uid_differs() { [[ "$(jp "$1" '{.metadata.uid}')" != "$2" ]]; }
 
 @test "repair: a deleted child is recreated within a second" {
   local kind old start elapsed
-  for kind in svc/redis-master svc/redis-master-headless deployment/redis-replica statefulset/redis-master; do
+  for kind in svc/redis-master svc/redis-master-headless svc/redis-master-repl deployment/redis-replica \
+    statefulset/redis-master; do
     old="$(jp "${kind}" '{.metadata.uid}')"
     start="$(date +%s%N)"
     k delete "${kind}" --wait=false >/dev/null

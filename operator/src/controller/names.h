@@ -43,6 +43,9 @@ inline std::string MasterHeadlessService(const RedisPair& rp) {
   return rp.name + "-master-headless";
 }
 inline std::string MasterService(const RedisPair& rp) { return rp.name + "-master"; }
+inline std::string MasterReplicationService(const RedisPair& rp) {
+  return rp.name + "-master-repl";
+}
 inline std::string ReplicaDeployment(const RedisPair& rp) { return rp.name + "-replica"; }
 inline std::string ReplicaService(const RedisPair& rp) { return rp.name + "-replica"; }
 inline std::string InfoCronJob(const RedisPair& rp) { return rp.name + "-info"; }
@@ -58,8 +61,13 @@ inline std::string AuthSecret(const RedisPair& rp) {
 }
 
 // The master's stable DNS name, which replicas follow; never a pod IP, which changes on restart.
+// It is the replication Service's, not the pod's headless name: that one's address changes with
+// every master restart, and cluster DNS caches answers for it (30 s for both the old address and
+// "no such name" with kubeadm's and minikube's CoreDNS), so a replica dialled a dead address until
+// its 60 s connect timeout. A Service's virtual IP never changes; kube-proxy moves it to the new
+// pod.
 inline std::string MasterDns(const RedisPair& rp) {
-  return MasterPod(rp) + "." + MasterHeadlessService(rp) + "." + rp.namespace_ + ".svc";
+  return MasterReplicationService(rp) + "." + rp.namespace_ + ".svc";
 }
 
 // Labels that select a role's pods. Stable for the life of the object: they are in immutable

@@ -194,7 +194,8 @@ json BuildMasterHeadlessService(const RedisPair& rp) {
       {"metadata", Metadata(rp, names::MasterHeadlessService(rp), names::kRoleMaster)},
       {"spec",
        {{"clusterIP", "None"},
-        // The replica must resolve the master's name while the master is still starting.
+        // The master pod's name resolves while the master is still starting (the StatefulSet's
+        // governing Service; the replica follows BuildMasterReplicationService instead).
         {"publishNotReadyAddresses", true},
         {"selector", LabelsJson(names::SelectorLabels(rp, names::kRoleMaster))},
         {"ports", json::array({ServicePort(0)})}}},
@@ -210,6 +211,19 @@ json BuildMasterService(const RedisPair& rp) {
        {{"type", "NodePort"},
         {"selector", LabelsJson(names::SelectorLabels(rp, names::kRoleMaster))},
         {"ports", json::array({ServicePort(rp.spec.master_node_port)})}}},
+  };
+}
+
+json BuildMasterReplicationService(const RedisPair& rp) {
+  return json{
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
+      {"metadata", Metadata(rp, names::MasterReplicationService(rp), names::kRoleMaster)},
+      {"spec",
+       {{"type", "ClusterIP"},
+        {"publishNotReadyAddresses", true},
+        {"selector", LabelsJson(names::SelectorLabels(rp, names::kRoleMaster))},
+        {"ports", json::array({ServicePort(0)})}}},
   };
 }
 
@@ -317,6 +331,7 @@ std::vector<ChildObject> DesiredChildren(const RedisPair& rp, const RenderInputs
   std::vector<ChildObject> children;
   children.push_back(Child(kube::kServices, BuildMasterHeadlessService(rp)));
   children.push_back(Child(kube::kServices, BuildMasterService(rp)));
+  children.push_back(Child(kube::kServices, BuildMasterReplicationService(rp)));
   children.push_back(Child(kube::kServices, BuildReplicaService(rp)));
   children.push_back(Child(kube::kStatefulSets, BuildMasterStatefulSet(rp, in)));
   children.push_back(Child(kube::kDeployments, BuildReplicaDeployment(rp, in)));

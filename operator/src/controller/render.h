@@ -39,6 +39,11 @@ struct ChildObject {
 nlohmann::json BuildMasterStatefulSet(const RedisPair& rp, const RenderInputs& in);
 nlohmann::json BuildMasterHeadlessService(const RedisPair& rp);
 nlohmann::json BuildMasterService(const RedisPair& rp);
+// The ClusterIP Service the replica replicates through (names::MasterDns). It publishes the master
+// as soon as the pod has an address, before its readiness passes, so the link is bounded by Redis
+// starting, not by the probe period; users reach the master through BuildMasterService, which
+// only routes to a ready master.
+nlohmann::json BuildMasterReplicationService(const RedisPair& rp);
 nlohmann::json BuildReplicaDeployment(const RedisPair& rp, const RenderInputs& in);
 nlohmann::json BuildReplicaService(const RedisPair& rp);
 nlohmann::json BuildInfoCronJob(const RedisPair& rp);

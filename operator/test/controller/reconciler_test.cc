@@ -108,12 +108,12 @@ TEST_CASE("ANewPairGetsItsSecretChildrenAndStatusInDependencyOrder", "[reconcile
   CHECK(r.requeue_after == Reconciler::kUnhealthyResync);  // no pods yet
   std::vector<std::string> writes;
   for (const auto& c : f.client.calls) writes.push_back(c.verb + " " + c.key);
-  CHECK(writes == std::vector<std::string>{"create redis/redis-auth",
-                                           "apply redis/redis-master-headless",
-                                           "apply redis/redis-master", "apply redis/redis-replica",
-                                           "apply redis/redis-master", "apply redis/redis-replica",
-                                           "apply status redis/redis"});
-  CHECK(f.client.calls[4].resource == kube::kStatefulSets);
+  CHECK(writes ==
+        std::vector<std::string>{"create redis/redis-auth", "apply redis/redis-master-headless",
+                                 "apply redis/redis-master", "apply redis/redis-master-repl",
+                                 "apply redis/redis-replica", "apply redis/redis-master",
+                                 "apply redis/redis-replica", "apply status redis/redis"});
+  CHECK(f.client.calls[5].resource == kube::kStatefulSets);
   CHECK(ReadyReason(f.WrittenStatus()) == "PodMissing");
 }
 

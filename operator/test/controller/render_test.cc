@@ -30,7 +30,7 @@ TEST_CASE("EveryChildHasAControllerOwnerReferenceAndRecommendedLabels") {
   RedisPair rp = DefaultPair();
   rp.spec.info_job_enabled = true;
   auto children = DesiredChildren(rp, {});
-  REQUIRE(children.size() == 6);
+  REQUIRE(children.size() == 7);
   for (const ChildObject& c : children) {
     const json& meta = c.object["metadata"];
     INFO(c.name);
@@ -52,20 +52,20 @@ TEST_CASE("ChildrenAreNamedAndOrderedServicesFirst") {
   std::vector<std::string> got;
   for (const auto& c : children) got.push_back(c.object["kind"].get<std::string>() + "/" + c.name);
   CHECK(got == std::vector<std::string>{"Service/redis-master-headless", "Service/redis-master",
-                                        "Service/redis-replica", "StatefulSet/redis-master",
-                                        "Deployment/redis-replica"});
+                                        "Service/redis-master-repl", "Service/redis-replica",
+                                        "StatefulSet/redis-master", "Deployment/redis-replica"});
   CHECK(children[0].resource == kube::kServices);
-  CHECK(children[3].resource == kube::kStatefulSets);
-  CHECK(children[4].resource == kube::kDeployments);
+  CHECK(children[4].resource == kube::kStatefulSets);
+  CHECK(children[5].resource == kube::kDeployments);
 }
 
 TEST_CASE("InfoCronJobOnlyWhenEnabled") {
   RedisPair rp = DefaultPair();
-  CHECK(DesiredChildren(rp, {}).size() == 5);
+  CHECK(DesiredChildren(rp, {}).size() == 6);
   rp.spec.info_job_enabled = true;
   rp.spec.info_job_schedule = "*/2 * * * *";
   auto children = DesiredChildren(rp, {});
-  REQUIRE(children.size() == 6);
+  REQUIRE(children.size() == 7);
   const json& cj = children.back().object;
   CHECK(cj["kind"] == "CronJob");
   CHECK(cj["spec"]["schedule"] == "*/2 * * * *");
@@ -84,7 +84,7 @@ TEST_CASE("SpecHashChangesWithTheSpecAndOnlyThen") {
   const auto c = DesiredChildren(rp, {});
   CHECK(c[1].object["metadata"]["annotations"][kSpecHashAnnotation] !=
         a[1].object["metadata"]["annotations"][kSpecHashAnnotation]);
-  CHECK(c[2].object == a[2].object);  // the replica Service did not change
+  CHECK(c[3].object == a[3].object);  // the replica Service did not change
 }
 
 TEST_CASE("NodePortsComeFromTheSpec") {
@@ -96,6 +96,19 @@ TEST_CASE("NodePortsComeFromTheSpec") {
   CHECK(headless["spec"]["clusterIP"] == "None");
   CHECK(headless["spec"]["publishNotReadyAddresses"] == true);
   CHECK_FALSE(headless["spec"]["ports"][0].contains("nodePort"));
+}
+
+TEST_CASE("ReplicationServiceHasAStableAddressAndPublishesAStartingMaster") {
+  const json svc = BuildMasterReplicationService(DefaultPair());
+  CHECK(svc["metadata"]["name"] == "redis-master-repl");
+  // A virtual IP (not headless): its DNS answer never changes, so no cached answer goes stale.
+  CHECK(svc["spec"]["type"] == "ClusterIP");
+  CHECK_FALSE(svc["spec"].contains("clusterIP"));
+  CHECK(svc["spec"]["publishNotReadyAddresses"] == true);
+  CHECK(svc["spec"]["selector"] == BuildMasterService(DefaultPair())["spec"]["selector"]);
+  CHECK_FALSE(svc["spec"]["ports"][0].contains("nodePort"));
+  // The Service users reach still routes only to a ready master.
+  CHECK_FALSE(BuildMasterService(DefaultPair())["spec"].contains("publishNotReadyAddresses"));
 }
 
 TEST_CASE("MasterStatefulSetPersistsOnItsClaimWithRetention") {
@@ -126,8 +139,7 @@ TEST_CASE("StorageClassIsOmittedWhenEmptySoTheDefaultClassApplies") {
 TEST_CASE("ReplicaFollowsTheMastersStableDnsName") {
   const json dep = BuildReplicaDeployment(DefaultPair(), {});
   const std::string conf = EnvValue(Container(dep), kConfigEnv);
-  CHECK(conf.find("replicaof redis-master-0.redis-master-headless.redis.svc 6379\n") !=
-        std::string::npos);
+  CHECK(conf.find("replicaof redis-master-repl.redis.svc 6379\n") != std::string::npos);
   CHECK(conf.find("appendonly no\n") != std::string::npos);
   CHECK(dep["spec"]["template"]["spec"]["volumes"][0]["emptyDir"].is_object());
 }
