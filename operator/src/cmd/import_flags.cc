@@ -23,6 +23,7 @@ const char kImportUsage[] =
     "  --dry-run             validate and report only; connect to nothing\n"
     "  --flush-first         FLUSHALL before importing (also forgets earlier imports)\n"
     "  --force               import even if this exact content was imported before\n"
+    "  --skip-imported       content imported before is not an error: say so, exit 0\n"
     "  --emit-resp           write the commands as RESP to stdout (for redis-cli --pipe)\n"
     "  --window N            commands in flight (default 65536)\n"
     "  -h, --help            show this help\n";
@@ -34,6 +35,7 @@ StatusOr<ImportFlags> ParseImportFlags(int argc, char** argv) {
   set.Bool({"--dry-run"}, &flags.dry_run);
   set.Bool({"--flush-first"}, &flags.flush_first);
   set.Bool({"--force"}, &flags.force);
+  set.Bool({"--skip-imported"}, &flags.skip_imported);
   set.Bool({"--emit-resp"}, &flags.emit_resp);
   set.String({"--host"}, &flags.host, /*allow_empty=*/false);
   set.Int({"--port"}, 1, 65535, &flags.port);

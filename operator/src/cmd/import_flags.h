@@ -22,6 +22,7 @@ struct ImportFlags {
   bool dry_run = false;
   bool flush_first = false;
   bool force = false;
+  bool skip_imported = false;  // content imported before: say so and succeed, send nothing
   bool emit_resp = false;
   bool help = false;
   size_t window = importer::SendOptions{}.max_in_flight_commands;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cmd/flags.h"
+#include "cmd/own_image.h"
 #include "controller/controller.h"
 #include "controller/replication_probe.h"
 #include "kube/api_client.h"
@@ -98,7 +99,8 @@ int RunOperatorCommand(int argc, char** argv) {
   }
   HiredisProber prober;
   std::unique_ptr<kube::KubeClient> kube_client = kube::NewKubeClient(&client);
-  Controller controller(kube_client.get(), &metrics, &prober, {ns, flags.workers});
+  Controller controller(kube_client.get(), &metrics, &prober,
+                        {ns, flags.workers, OwnImage(kube_client.get())});
   OpsServer ops(
       flags.ops_address, static_cast<uint16_t>(flags.ops_port), &metrics,
       [&] { return controller.Healthy(); }, [&] { return controller.Ready(); });

@@ -36,6 +36,9 @@ inline constexpr const char* kRedisPortName = "redis";
 inline constexpr const char* kRedisContainer = "redis";
 inline constexpr const char* kInfoContainer = "info";
 inline constexpr const char* kDataVolume = "data";
+// The master pod's copy of the importer: its volume and the init container that fills it.
+inline constexpr const char* kImporterVolume = "importer";
+inline constexpr const char* kImporterInitContainer = "install-importer";
 
 inline std::string MasterStatefulSet(const RedisPair& rp) { return rp.name + "-master"; }
 inline std::string MasterPod(const RedisPair& rp) { return rp.name + "-master-0"; }

@@ -65,7 +65,9 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
   //    (a new password rolls both pods) and the node the master's volume pins it to (the replica
   //    must keep off it even while the master pod is gone).
   const std::optional<std::string> volume_node = MasterVolumeNode(rp);
-  RenderInputs inputs{.auth_secret_version = auth->secret_version, .replica_avoid_nodes = {}};
+  RenderInputs inputs{.auth_secret_version = auth->secret_version,
+                      .replica_avoid_nodes = {},
+                      .importer_image = deps_.importer_image};
   if (volume_node) inputs.replica_avoid_nodes.push_back(*volume_node);
   const std::vector<ChildObject> children = DesiredChildren(rp, inputs);
 

@@ -59,6 +59,7 @@ struct ReconcilerDeps {
   // a cache reads as empty.
   std::map<kube::Resource, const ObjectCache*> caches;
   std::function<std::string()> now_rfc3339;  // clock seam for lastTransitionTime
+  std::string importer_image;                // RenderInputs::importer_image
 };
 
 class Reconciler {

@@ -20,6 +20,9 @@ enum class RedisRole { kMaster, kReplica };
 inline constexpr const char* kDataDir = "/data";
 // The variable redis-cli reads its password from; the launcher and the probes use it too.
 inline constexpr const char* kPasswordEnv = "REDISCLI_AUTH";
+// Where the master's redis container finds the importer (names::kImporterVolume), as
+// kImporterDir/redispair-import; also its spool directory (TMPDIR), as the root is read-only.
+inline constexpr const char* kImporterDir = "/opt/redispair";
 inline constexpr const char* kConfigEnv = "REDIS_CONFIG";
 
 struct RedisConfigParams {

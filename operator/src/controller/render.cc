@@ -148,6 +148,21 @@ ChildObject Child(const kube::Resource& resource, json object) {
 
 }  // namespace
 
+// Copies the static importer from the operator's image into the importer volume.
+json ImporterInitContainer(const RedisPair& rp, const std::string& image) {
+  return json{
+      {"name", names::kImporterInitContainer},
+      {"image", image},
+      {"imagePullPolicy", rp.spec.image_pull_policy},
+      {"args", json::array({"install-importer", "--to", kImporterDir})},
+      {"resources",
+       {{"requests", {{"cpu", "10m"}, {"memory", "16Mi"}}}, {"limits", {{"memory", "64Mi"}}}}},
+      {"securityContext", ContainerSecurityContext()},
+      {"volumeMounts",
+       json::array({{{"name", names::kImporterVolume}, {"mountPath", kImporterDir}}})},
+  };
+}
+
 json BuildMasterStatefulSet(const RedisPair& rp, const RenderInputs& in) {
   const std::string name = names::MasterStatefulSet(rp);
   json claim_spec = {
@@ -165,6 +180,13 @@ json BuildMasterStatefulSet(const RedisPair& rp, const RenderInputs& in) {
       {"containers",
        json::array({RedisContainer(rp, RedisRole::kMaster, rp.spec.master_resources)})},
   };
+  if (!in.importer_image.empty()) {
+    pod_spec["initContainers"] = json::array({ImporterInitContainer(rp, in.importer_image)});
+    pod_spec["volumes"] =
+        json::array({{{"name", names::kImporterVolume}, {"emptyDir", json::object()}}});
+    pod_spec["containers"][0]["volumeMounts"].push_back(
+        {{"name", names::kImporterVolume}, {"mountPath", kImporterDir}});
+  }
   return json{
       {"apiVersion", "apps/v1"},
       {"kind", "StatefulSet"},

@@ -26,6 +26,10 @@ struct RenderInputs {
   // master pod is being replaced the replica could take the node its volume pins it to, and the
   // master would then stay Pending forever (the placement deadlock).
   std::vector<std::string> replica_avoid_nodes;
+  // The operator's own image, which carries the static importer. When set, the master pod gets an
+  // init container that copies it into a volume the redis container mounts at kImporterDir, so an
+  // import is one `kubectl exec -i` (scripts/redisImport.sh). Empty: no importer in the pod.
+  std::string importer_image;
 };
 
 // A child to apply: what kind of object it is, its name (its namespace is the RedisPair's), and

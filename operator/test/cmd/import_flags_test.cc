@@ -37,6 +37,8 @@ TEST_CASE("FlagsAcceptSeparateAndInlineValues", "[flags]") {
   CHECK(f->window == 100);
   CHECK(f->dry_run);
   CHECK(f->input == "-");
+  CHECK_FALSE(f->skip_imported);
+  CHECK(Parse({"--skip-imported", "-"})->skip_imported);
 }
 
 TEST_CASE("BadFlagsAreUsageErrors", "[flags]") {

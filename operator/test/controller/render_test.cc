@@ -131,6 +131,32 @@ TEST_CASE("MasterStatefulSetPersistsOnItsClaimWithRetention") {
   CHECK(conf.find("replicaof") == std::string::npos);
 }
 
+TEST_CASE("MasterPodCarriesTheImporterFromTheOperatorsImageWhenKnown") {
+  RedisPair rp = DefaultPair();
+  const json none = BuildMasterStatefulSet(rp, {});
+  CHECK_FALSE(none["spec"]["template"]["spec"].contains("initContainers"));
+
+  RenderInputs in;
+  in.importer_image = "redispair-operator:abc";
+  const json sts = BuildMasterStatefulSet(rp, in);
+  const json& pod = sts["spec"]["template"]["spec"];
+  REQUIRE(pod["initContainers"].size() == 1);
+  const json& init = pod["initContainers"][0];
+  CHECK(init["image"] == "redispair-operator:abc");
+  CHECK(init["args"] == json::array({"install-importer", "--to", "/opt/redispair"}));
+  CHECK(init["securityContext"] == Container(sts)["securityContext"]);  // restricted, as redis
+  CHECK(pod["volumes"][0] == json{{"name", "importer"}, {"emptyDir", json::object()}});
+  CHECK(init["volumeMounts"][0]["mountPath"] == "/opt/redispair");
+  // The redis container sees the same volume there, next to its data.
+  const json& mounts = Container(sts)["volumeMounts"];
+  REQUIRE(mounts.size() == 2);
+  CHECK(mounts[0]["mountPath"] == "/data");
+  CHECK(mounts[1] == json{{"name", "importer"}, {"mountPath", "/opt/redispair"}});
+  // The replica is not touched: imports go to the master only.
+  const json replica = BuildReplicaDeployment(rp, in);
+  CHECK_FALSE(replica["spec"]["template"]["spec"].contains("initContainers"));
+}
+
 TEST_CASE("StorageClassIsOmittedWhenEmptySoTheDefaultClassApplies") {
   const json sts = BuildMasterStatefulSet(DefaultPair(), {});
   CHECK_FALSE(sts["spec"]["volumeClaimTemplates"][0]["spec"].contains("storageClassName"));
