@@ -245,6 +245,35 @@ dev_vars_in() {
   [[ "${output}" != *"$(rp::cycle::password)"* ]]
 }
 
+# Prints the argv of every process in the master's redis container, one line each (NULs as spaces).
+argv_in_master() {
+  # shellcheck disable=SC2016 # expanded by the container's shell
+  rp::cycle::k exec redis-master-0 -c redis -- sh -c 'for f in /proc/[0-9]*/cmdline; do tr "\0" " " <"$f"; echo; done'
+}
+
+@test "redisImport.sh runs the importer inside the master pod; no process there has the password in its argv" {
+  local big="${BATS_TEST_TMPDIR}/big.txt" scans="${BATS_TEST_TMPDIR}/argv.txt" pw import_pid
+  pw="$(rp::cycle::password)"
+  [[ -n "${pw}" ]]
+  # Large enough that the import runs while the container's processes are listed again and again.
+  awk 'BEGIN { for (i = 0; i < 500000; i++) printf "SET cycle:argv:%d %d\n", i, i }' >"${big}"
+  scripts/redisImport.sh --force "${big}" >"${BATS_TEST_TMPDIR}/import.log" 2>&1 &
+  import_pid=$!
+  : >"${scans}"
+  while kill -0 "${import_pid}" 2>/dev/null; do
+    # A process may exit between the listing and the read: such a scan is incomplete, not failed.
+    argv_in_master >>"${scans}" 2>/dev/null || echo "(incomplete scan)" >>"${scans}"
+  done
+  wait "${import_pid}"
+  cat "${BATS_TEST_TMPDIR}/import.log"
+  # The importer ran in the pod, and a scan saw it there: the scans looked while the import ran.
+  grep -q 'redispair-import --port 6379' "${scans}"
+  [[ "$(rp::cycle::cli "$(rp::cycle::node_ip):32400" GET cycle:argv:499999)" == 499999 ]]
+  # No argv held the password.
+  run grep -cF -- "${pw}" "${scans}"
+  [[ "${output}" == 0 ]]
+}
+
 @test "redisClean.sh: refuses without --yes and a terminal; with --yes master and replica report dbsize 0; twice" {
   local master replica
   master="$(rp::cycle::node_ip):32400"
