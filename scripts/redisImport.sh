@@ -118,8 +118,8 @@ JSON
 }
 
 # Streams FILE to the importer in the master pod. Returns the importer's exit status, NO_IMPORTER when the
-# pod has none, or kubectl's (1) when the pod cannot be reached. kubectl's "command terminated with exit
-# code N" is dropped: the status says it, and the importer's own messages are what the user needs.
+# pod has none, or kubectl's (1) when the pod cannot be reached (kubectl then says why, and for a non-zero
+# status of the importer it adds "command terminated with exit code N").
 import_in_master() {
   local file="$1"
   shift
@@ -127,8 +127,7 @@ import_in_master() {
   # shellcheck disable=SC2016 # expanded by the container's shell
   redispair::k8s::kubectl_ns exec -i "${REDISPAIR_NAME}-master-0" -c redis -- sh -c \
     '[ -x "$1/redispair-import" ] || exit '"${NO_IMPORTER}"'; d="$1"; shift; TMPDIR="$d" exec "$d/redispair-import" "$@"' \
-    sh "${IMPORTER_DIR}" --port 6379 --skip-imported "$@" - <"${file}" \
-    2> >(grep -v '^command terminated with exit code' >&2) || rc=$?
+    sh "${IMPORTER_DIR}" --port 6379 --skip-imported "$@" - <"${file}" || rc=$?
   return "${rc}"
 }
 
@@ -185,7 +184,7 @@ main() {
   fi
 
   local rc=0
-  redispair::log::info "kubectl exec -i ${REDISPAIR_NAME}-master-0 -- ${IMPORTER_DIR}/redispair-import ${flags[*]:-} - < ${shown}"
+  redispair::log::info "kubectl exec -i ${REDISPAIR_NAME}-master-0 -- ${IMPORTER_DIR}/redispair-import ${flags[*]+"${flags[*]} "}- < ${shown}"
   import_in_master "${file}" ${flags[@]+"${flags[@]}"} || rc=$?
   if ((rc == 0)); then
     redispair::log::info "done. Read it back: source scripts/_dev_vars.sh && redis-cli -h \"\${REDIS_SLAVE_HOST_PORT%:*}\" -p \"\${REDIS_SLAVE_HOST_PORT#*:}\" GET Hello"
