@@ -171,8 +171,10 @@ class ImportRun {
           importer::FindPreviousImport(client, validation_.sha256);
       if (!previous.ok()) return Fail(previous.status());
       if (previous->has_value() && flags_.skip_imported) {
-        std::printf("%s (sha256 %s) was already imported (%s): nothing sent\n", name.c_str(),
-                    validation_.sha256.c_str(), (*previous)->c_str());
+        std::printf(
+            "%s (sha256 %s) was already imported (%s): nothing sent. Import it again with "
+            "--force (or start over with --flush-first)\n",
+            name.c_str(), validation_.sha256.c_str(), (*previous)->c_str());
         return 0;
       }
       if (previous->has_value()) {
