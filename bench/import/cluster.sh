@@ -2,8 +2,8 @@
 # Import as a user waits for it, on the two-node test cluster with a RedisPair running (bench/recovery/run.sh
 # or test/e2e leave one; scripts/01-redis-up.sh makes one), side by side in one run:
 #   - import/redis/data.txt: scripts/redisImport.sh --force   vs   kubectl exec -i MASTER -- redis-cli < data.txt
-#   - BENCH_LINES (1,000,000) generated commands: scripts/redisImport.sh --flush-first   vs
-#     kubectl exec -i MASTER -- redis-cli --pipe < RESP prepared in advance (FLUSHALL before each).
+#   - BENCH_LINES (1,000,000) generated commands: scripts/redisImport.sh --force   vs
+#     kubectl exec -i MASTER -- redis-cli --pipe < RESP prepared in advance (FLUSHALL before each, untimed).
 # Each pair alternates BENCH_REPEAT times; the median is printed with the ratio.
 #
 #   bench/import/cluster.sh
@@ -88,7 +88,8 @@ main() {
   for ((i = 0; i < BENCH_REPEAT; i++)); do
     bench::flushall
     bench::time_with_input "${resp}" bench::exec_cli --pipe >>"${BENCH_TMP}/a"
-    bench::time_with_input /dev/null bench::script --flush-first "${text}" >>"${BENCH_TMP}/b"
+    bench::flushall
+    bench::time_with_input /dev/null bench::script --force "${text}" >>"${BENCH_TMP}/b"
   done
   cli="$(bench::median <"${BENCH_TMP}/a")"
   ours="$(bench::median <"${BENCH_TMP}/b")"
