@@ -158,17 +158,39 @@ schedule_is() { [[ "$(jp cronjob/redis-info '{.spec.schedule}')" == "$1" ]]; }
   redispair::test::eventually 5 cronjob_gone
 }
 
-@test "spec changes: a change the API server refuses is reported in status and retried, not fatal" {
-  # volumeClaimTemplates are immutable: the apply of the StatefulSet must fail with a clear message.
-  k patch redispair redis --type merge -p '{"spec":{"master":{"storage":{"size":"2Gi"}}}}' >/dev/null
+@test "spec changes: the API server refuses a storage size edit before the operator sees it" {
+  run -1 k patch redispair redis --type merge -p '{"spec":{"master":{"storage":{"size":"2Gi"}}}}'
+  [[ "${output}" == *"spec.master.storage.size"*"is immutable"* ]]
+  [[ "$(jp redispair/redis '{.spec.master.storage.size}')" == 1Gi ]]
+}
+
+reconciles() { redispair::op::metric redispair_reconcile_total; }
+statefulset_applies() { redispair::op::metric 'redispair_reconcile_writes_total{what="StatefulSet"}'; }
+
+@test "spec changes: a child the API server refuses is reported, retried on its own backoff, and probing goes on" {
+  # The CRD takes any image name; the API server refuses one with surrounding whitespace in a pod template.
+  k patch redispair redis --type merge -p '{"spec":{"image":"redis:7.2 "}}' >/dev/null
   ready_reason_is_apply_failed() { [[ "$(condition Ready reason)" == ApplyFailed ]]; }
   redispair::test::eventually 10 ready_reason_is_apply_failed
-  [[ "$(condition Ready message)" == *Forbidden* ]]
+  [[ "$(condition Ready message)" == *"must not have leading or trailing whitespace"* ]]
   redispair::op::alive
+  # Over the next 20 s the pair is still looked at every few seconds (the unhealthy resync, 5 s), while the
+  # refused StatefulSet is tried again only on its own backoff (5 s, 10 s, 20 s, ...), not on every pass.
+  local reconciles0 applies0
+  reconciles0="$(reconciles)"
+  applies0="$(statefulset_applies)"
+  sleep 20
+  echo "# in 20 s: $(($(reconciles) - reconciles0)) reconciles, $(($(statefulset_applies) - applies0)) StatefulSet applies" >&3
+  (($(reconciles) - reconciles0 >= 3))
+  (($(statefulset_applies) - applies0 <= 3))
+  # It is an Event too, deduplicated: one Event per refusal, with a series.
+  run -0 k get events.v1.events.k8s.io -o json
+  [[ "$(jq '[.items[] | select(.regarding.name == "redis" and .reason == "ApplyRefused")] | length' <<<"${output}")" -ge 1 ]]
   # Other children still follow the spec meanwhile.
   k patch redispair redis --type merge -p '{"spec":{"replica":{"nodePort":30401}}}' >/dev/null
   redispair::test::eventually 5 node_port_is redis-replica 30401
-  k patch redispair redis --type merge -p '{"spec":{"master":{"storage":{"size":"1Gi"}},"replica":{"nodePort":32401}}}' >/dev/null
+  # The fix is applied at once, whatever the backoff.
+  k patch redispair redis --type merge -p '{"spec":{"image":"redis:7.2","replica":{"nodePort":32401}}}' >/dev/null
   redispair::test::eventually 10 status_explains_pending
   redispair::test::eventually 5 node_port_is redis-replica 32401
 }
