@@ -18,9 +18,7 @@ REPLICA_IP=127.0.0.3
 # Nodes without a kubelet turn NotReady after the node-monitor grace period (~50 s) and their pods
 # are then marked not ready; every step here finishes well within that.
 STEP_TIMEOUT=30
-# Its own ops port, next to the base one (the file is read again for every test: keep the first value).
-export READY_OP_PORT="${READY_OP_PORT:-$((${REDISPAIR_OP_PORT:-18480} + 1))}"
-export REDISPAIR_OP_PORT="${READY_OP_PORT}"
+export REDISPAIR_OP_PORT=18481
 
 k() { redispair::test::kubectl -n "${NS}" "$@"; }
 jp() { k get "$1" -o "jsonpath=$2"; }
