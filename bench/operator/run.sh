@@ -153,7 +153,7 @@ percentile() {
 
 main() {
   if [[ "${1:-}" == "--help" ]]; then
-    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     return 0
   fi
   trap cleanup EXIT
