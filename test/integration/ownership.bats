@@ -127,7 +127,7 @@ RP
   k create secret generic mine --from-literal=password=not-opted-in-yet >/dev/null
   k patch redispair "${RP_NAME}" --type merge -p '{"spec":{"auth":{"secretName":"mine"}}}' >/dev/null
   redispair::test::eventually "${STEP_TIMEOUT}" ready_reason_is AuthSecretNotOptedIn
-  [[ "$(condition Ready message)" == *"kubectl label secret mine redispair.io/auth=true"* ]]
+  [[ "$(condition Ready message)" == *"kubectl label secret mine -n ${NS} redispair.io/auth=true"* ]]
   # Its value reaches no pod: the workloads still read the generated Secret.
   secret_in_template "${RP_NAME}-auth"
   sleep 6 # at least one more pass

@@ -40,6 +40,7 @@ setup_file() {
     return 1
   }
   redispair::test::apply_crd
+  k delete pods --all --force --grace-period=0 >/dev/null 2>&1 || true
   redispair::test::kubectl delete namespace "${NS}" --wait=true --ignore-not-found >/dev/null
   redispair::test::ensure_namespace "${NS}"
   redispair::op::install_rbac "${NS}"
@@ -64,9 +65,11 @@ NODE
 
 teardown_file() {
   redispair::op::stop || true
+  # Pods bound to the stand-in nodes have no kubelet to finish their deletion.
+  k delete pods --all --force --grace-period=0 >/dev/null 2>&1 || true
   redispair::test::kubectl delete namespace "${NS}" --wait=false >/dev/null 2>&1 || true
   redispair::test::kubectl delete node "${STANDIN_NODES[@]}" --ignore-not-found >/dev/null 2>&1 || true
-  redispair::test::kubectl delete pv "${RP_NAME}-data" --ignore-not-found >/dev/null 2>&1 || true
+  redispair::test::kubectl delete pv "${RP_NAME}-data" --ignore-not-found --wait=false >/dev/null 2>&1 || true
   redispair::test::release_control_plane
 }
 
@@ -96,7 +99,12 @@ replica_pod() {
   k get pods -l "app.kubernetes.io/instance=${RP_NAME},app.kubernetes.io/component=replica" -o name | head -n 1
 }
 replica_pod_exists() { [[ -n "$(replica_pod)" ]]; }
-pod_gone() { ! k get "$1" >/dev/null 2>&1; }
+# Pod $1 is deleted: gone, or (with no kubelet here to finish a graceful deletion) marked for deletion.
+pod_deleted() {
+  local marked
+  marked="$(jp "$1" '{.metadata.deletionTimestamp}' 2>/dev/null)" || return 0
+  [[ -n "${marked}" ]]
+}
 cronjob_gone() { ! k get "cronjob/${RP_NAME}-info" >/dev/null 2>&1; }
 
 @test "scenario: a foreign Service, children, Events, the INFO CronJob on and off, the placement deadlock" {
@@ -150,7 +158,7 @@ RP
   redispair::test::kubectl create --raw "/api/v1/namespaces/${NS}/pods/${replica#pod/}/binding" -f - >/dev/null <<BINDING
 {"apiVersion":"v1","kind":"Binding","metadata":{"name":"${replica#pod/}"},"target":{"apiVersion":"v1","kind":"Node","name":"${VOLUME_NODE}"}}
 BINDING
-  redispair::test::eventually "${STEP_TIMEOUT}" pod_gone "${replica}"
+  redispair::test::eventually "${STEP_TIMEOUT}" pod_deleted "${replica}"
   [[ "$(events_of PlacementDeadlockBroken | jq -r '.[0].note')" == *"${replica#pod/}"*"${VOLUME_NODE}"* ]]
 
   # The INFO CronJob off again: deleted.
@@ -163,10 +171,16 @@ BINDING
 
 # ---- the comparison -----------------------------------------------------------------------------------------
 
+# The objects of deploy/operator/rbac.yaml as JSON, one a line (kubectl prints several objects one by one).
+rbac_objects() {
+  redispair::test::kubectl create --dry-run=client -o json -f "${REDISPAIR_TEST_ROOT}/deploy/operator/rbac.yaml" |
+    jq -c 'if .kind == "List" then .items[] else . end'
+}
+
 # "group resource verb" for every permission the Role and the ClusterRole of deploy/operator/rbac.yaml grant.
 granted() {
-  redispair::test::kubectl create --dry-run=client -o json -f "${REDISPAIR_TEST_ROOT}/deploy/operator/rbac.yaml" |
-    jq -r '.items[] | select(.kind == "Role" or .kind == "ClusterRole") | .rules[]
+  rbac_objects |
+    jq -r 'select(.kind == "Role" or .kind == "ClusterRole") | .rules[]
       | .apiGroups[] as $g | .resources[] as $r | .verbs[] as $v | "\(if $g == "" then "core" else $g end) \($r) \($v)"' |
     sort -u
 }
@@ -242,8 +256,8 @@ SVC
   run -0 create_owned_service_as "${SA_USER}"
   # As an account with the same Role minus that rule: refused by OwnerReferencesPermissionEnforcement.
   k create serviceaccount rbac-probe >/dev/null
-  redispair::test::kubectl create --dry-run=client -o json -f "${REDISPAIR_TEST_ROOT}/deploy/operator/rbac.yaml" |
-    jq '.items[] | select(.kind == "Role")
+  rbac_objects |
+    jq 'select(.kind == "Role")
       | .metadata.name = "rbac-probe" | .metadata.namespace = "'"${NS}"'"
       | .rules |= map(select(.resources != ["redispairs/finalizers"]))' |
     redispair::test::kubectl apply -f - >/dev/null

@@ -67,7 +67,7 @@ metadata:
   name: empty-spec
 EOF
   [ "${status}" -eq 0 ]
-  local want='{"auth":{"enabled":true,"secretKey":"password","secretName":""},"image":"redis:7.2",'
+  local want='{"auth":{"enabled":true,"secretKey":"password","secretName":""},"exposeWithoutAuth":false,"image":"redis:7.2",'
   want+='"imagePullPolicy":"IfNotPresent","infoJob":{"enabled":false,"schedule":"*/1 * * * *"},'
   want+='"master":{"nodePort":32400,"resources":{"limits":{"memory":"256Mi"},"requests":{"cpu":"50m","memory":"64Mi"}},'
   want+='"storage":{"retentionPolicy":"Retain","size":"1Gi"}},'
