@@ -37,6 +37,9 @@ source "${ROOT}/test/integration/lib/standin.bash"
 readonly LOAD_RP=bench-load
 readonly LOAD_NODES=(bench-node-a bench-node-b)
 readonly LOAD_READY_TIMEOUT=60
+# Before the load: how long without a status write counts as settled, and how long to wait for that.
+readonly SETTLE_QUIET_SECONDS=10
+readonly SETTLE_TIMEOUT=120
 
 CERT_DIR=""
 LOAD_DIR=""
@@ -74,6 +77,14 @@ now_ms() { date +%s%3N; }
 status_writes() {
   api "${SERVER}/metrics" | awk '/^apiserver_request_total\{/ && /resource="redispairs"/ &&
     /subresource="status"/ && /verb="(APPLY|PATCH|UPDATE)"/ { s += $NF } END { printf "%d\n", s }'
+}
+
+# No status write to any RedisPair for SETTLE_QUIET_SECONDS.
+status_writes_settled() {
+  local before
+  before="$(status_writes)"
+  sleep "${SETTLE_QUIET_SECONDS}"
+  (($(status_writes) == before))
 }
 
 load_kubectl() { redispair::test::kubectl -n "${BENCH_NS}" "$@"; }
@@ -129,7 +140,9 @@ RP
   redispair::standin::play_kubelet "${BENCH_NS}" "${LOAD_RP}-master-0" "${LOAD_NODES[0]}" "${BENCH_MASTER_IP}"
   redispair::standin::play_kubelet "${BENCH_NS}" "$(load_replica_pod)" "${LOAD_NODES[1]}" "${BENCH_REPLICA_IP}"
   redispair::test::eventually "${LOAD_READY_TIMEOUT}" load_ready
-  sleep 5 # the Ready transition's own writes settle
+  # The counter is cluster-wide: wait until no RedisPair's status is being written, the loaded one's Ready
+  # transition and the idle ones' reaction to the stand-in nodes (the scheduler's message names the node count).
+  redispair::test::eventually "${SETTLE_TIMEOUT}" status_writes_settled
 
   load_chunk >"${LOAD_DIR}/chunk.resp"
   local writes0 offset0 start i j
