@@ -156,10 +156,10 @@ write_load() {
   local writes0 offset0 start writes1 offset1 seconds rate per_minute
   writes0="$(status_writes)"
   offset0="$(master_repl_offset)"
-  start="$(redispair::e2e::now)"
+  start="$(redispair::process::now)"
   run -0 write_load "${chunk}" "${E2E_LOAD_SECONDS}"
   [[ "${output}" == *"errors: 0"* ]]
-  seconds="$(redispair::e2e::elapsed "${start}")"
+  seconds="$(redispair::process::elapsed "${start}")"
   offset1="$(master_repl_offset)"
   writes1="$(status_writes)"
   rate="$(awk -v b=$((offset1 - offset0)) -v s="${seconds}" 'BEGIN { printf "%d", b / s }')"
