@@ -16,10 +16,12 @@
 //     "very short watch"). The backoff resets only once a watch worked: it delivered an event
 //     or lasted kMinWatchDuration.
 //
-// Liveness: a watch that receives no byte for watch_idle_timeout (90 s, from the API server's
+// Liveness: a watch that receives no byte for watch_idle_timeout (75 s, from the API server's
 // bookmark interval; see kube::kWatchIdleTimeout) is declared dead and replaced. Liveness()
 // reports whether the informer has heard from the API server (a list, a watch accepted, a watch
-// line) within that same bound; the operator's /readyz is built on it.
+// line) within the idle timeout plus one open timeout (90 s: kube::kWatchLivenessBound), so that
+// a dead watch found and replaced at once never turns it unready; the operator's /readyz is built
+// on it.
 //
 // Metrics (when a registry is given), labelled by resource (the plural):
 //   redispair_informer_lists_total{resource}           completed lists
@@ -62,8 +64,8 @@ struct InformerOptions {
   int page_size = 500;
   // Applied to every object after managedFields were dropped; empty: nothing more is dropped.
   Transform transform{};
-  // The watch's bounds (kube::WatchOptions); only tests change them. watch_idle_timeout is also
-  // the Liveness() bound.
+  // The watch's bounds (kube::WatchOptions); only tests change them. Their sum is the Liveness()
+  // bound.
   std::chrono::milliseconds watch_open_timeout{kube::kWatchOpenTimeout};
   std::chrono::milliseconds watch_idle_timeout{kube::kWatchIdleTimeout};
 };
@@ -92,9 +94,9 @@ class Informer : public ObjectCache {
   bool HasSynced() const { return synced_.load(); }
 
   // OK while the cache is synced and the informer heard from the API server within
-  // watch_idle_timeout; else Unavailable, naming the resource, how long it has been, and the last
-  // error. A healthy watch hears at least a bookmark a minute, so "not live" means the watch is
-  // dead or cannot be re-established.
+  // watch_idle_timeout + watch_open_timeout; else Unavailable, naming the resource, how long it has
+  // been, and the last error. A healthy watch hears at least a bookmark a minute, so "not live"
+  // means the watch died and could not be re-established.
   Status Liveness() const;
 
   ObjectPtr Get(const std::string& key) const override;

@@ -65,21 +65,28 @@ struct RequestOptions {
 };
 
 // How long a watch may stay silent. The API server's watch cache sends a BOOKMARK to every watch
-// that allows them about once a minute, even when nothing changes (k8s.io/apiserver v0.34.0,
-// pkg/storage/cacher/cacher.go: defaultBookmarkFrequency = time.Minute; cache_watcher.go,
-// nextBookmarkTime: "roughly every minute", in 1 s buckets that a timer pops every 1-1.25 s), and
-// one 2 s before the watch's timeoutSeconds. So a healthy watch with bookmarks hears from the
-// server at least every ~62 s.
+// that allows them about once a minute (k8s.io/apiserver v0.34.0, pkg/storage/cacher/cacher.go:
+// defaultBookmarkFrequency = time.Minute; cache_watcher.go, nextBookmarkTime: "roughly every
+// minute", in 1 s buckets that a timer pops every 1-1.25 s), and one 2 s before the watch's
+// timeoutSeconds. A bookmark is only sent once the watch cache's resourceVersion has moved past
+// the watch's (cache_watcher.go, process), which etcd's progress notifications guarantee on a
+// quiet resource: kubeadm, and so minikube, runs etcd with --watch-progress-notify-interval=5s
+// (cmd/kubeadm/app/phases/etcd/local.go). So a healthy watch hears from the server every ~62 s.
 inline constexpr std::chrono::seconds kBookmarkInterval{60};
-// No byte for one and a half bookmark intervals means the connection is dead: a half-open TCP
-// connection after a load-balancer failover, a frozen API server host. The 30 s above the
-// interval absorb a busy server's late timer; 90 s is the operator's bound on detecting a dead
-// watch. (A server with its watch cache turned off sends no bookmarks: a quiet watch then ends
-// every 90 s and is resumed from its resourceVersion, which costs one request.)
-inline constexpr std::chrono::seconds kWatchIdleTimeout = kBookmarkInterval * 3 / 2;
+// No byte for a bookmark interval plus 15 s means the connection is dead: a half-open TCP
+// connection after a load-balancer failover, a frozen API server host. The API server uses the
+// same margin for the same reason (DefaultEventFreshDuration = defaultBookmarkFrequency + 15 s,
+// "to maximize chances that last bookmark was sent"). On a server whose etcd sends no progress
+// notifications, a watch of a resource that nothing changes gets no bookmarks: it then ends every
+// 75 s and is resumed from its resourceVersion, which costs one watch request.
+inline constexpr std::chrono::seconds kWatchIdleTimeout =
+    kBookmarkInterval + std::chrono::seconds(15);
 // Connecting, TLS and the response header of a watch. The API server answers a watch at once
 // (it flushes the header before waiting for events); 15 s leave room for a loaded server.
 inline constexpr std::chrono::seconds kWatchOpenTimeout{15};
+// The operator's bound on running without a live watch: a dead watch is found within the idle
+// timeout, and its replacement has one open timeout to be accepted. 90 s.
+inline constexpr std::chrono::seconds kWatchLivenessBound = kWatchIdleTimeout + kWatchOpenTimeout;
 
 // The bounds of one watch stream. Two timeouts, because the two phases fail differently: a
 // healthy API server answers a watch at once (it flushes the response header before the first

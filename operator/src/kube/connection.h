@@ -42,7 +42,7 @@ StatusOr<ServerUrl> ParseServerUrl(std::string_view server);
 // TCP keepalive of every connection: after kKeepAliveIdle without traffic the kernel probes the
 // peer every kKeepAliveInterval, and gives up after kKeepAliveProbes unanswered probes. A peer that
 // vanished without closing is then found within 30 + 3 x 10 = 60 s of silence, below the watch
-// idle timeout (90 s), and also for a request waiting on its response or an idle pooled
+// idle timeout (75 s), and also for a request waiting on its response or an idle pooled
 // connection, which no timeout of ours watches. (client-go's dialer uses 30 s as well.)
 inline constexpr int kKeepAliveIdleSeconds = 30;
 inline constexpr int kKeepAliveIntervalSeconds = 10;

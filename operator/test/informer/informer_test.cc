@@ -269,7 +269,8 @@ TEST_CASE("ASilentWatchIsDetectedByTheIdleTimeoutAndLivenessFollows", "[informer
   std::atomic<SteadyClock::rep> first_opened{0};
   std::atomic<SteadyClock::rep> second_asked{0};
   InformerOptions options;
-  options.watch_idle_timeout = 300ms;  // instead of 90 s
+  options.watch_idle_timeout = 300ms;  // instead of 75 s
+  options.watch_open_timeout = 200ms;  // instead of 15 s: Liveness' bound is their sum
   Fixture f(
       [&](const TestRequest& req, TestSocket& socket, TestHttpServer& server) {
         if (!IsWatch(req)) {
@@ -290,8 +291,8 @@ TEST_CASE("ASilentWatchIsDetectedByTheIdleTimeoutAndLivenessFollows", "[informer
       },
       options);
   REQUIRE(Eventually([&] { return f.informer().Liveness().ok(); }));
-  // The silent watch is given up after the idle timeout; until the next watch is open (after a
-  // backoff of 0.8 to 1.6 s), the informer is not live, and says why.
+  // The silent watch is given up after the idle timeout; from 500 ms of silence until the next
+  // watch is open (after a backoff of 0.8 to 1.6 s), the informer is not live, and says why.
   std::string why;
   REQUIRE(Eventually([&] {
     why = f.informer().Liveness().message();
@@ -304,7 +305,7 @@ TEST_CASE("ASilentWatchIsDetectedByTheIdleTimeoutAndLivenessFollows", "[informer
   CHECK(gap < 300ms + 1600ms + 1s);
   CHECK(f.Restarts("idle") == 1);
   CHECK(lists == 1);  // the watch resumed from its resourceVersion
-  // The healthy watch's bookmarks keep it alive well past the idle timeout.
+  // The healthy watch's bookmarks keep it alive well past both bounds.
   std::this_thread::sleep_for(900ms);
   CHECK(f.informer().Liveness().ok());
   CHECK(watches == 2);
