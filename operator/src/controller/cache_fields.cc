@@ -20,7 +20,7 @@ const std::vector<std::string_view> kPodFields = {
     "status.conditions[].status",
     "status.conditions[].reason",
     "status.conditions[].message",
-
+    "status.containerStatuses[].state.waiting",
 };
 
 // Read by the controller's event handler (labels), NodeFromClaim (the selected-node annotation)

@@ -112,10 +112,10 @@ Status Informer::Liveness() const {
   if (!synced_) return Status::Unavailable(resource_.plural + ": not synced yet" + last_error);
   const SteadyClock::time_point alive{SteadyClock::duration(last_alive_.load())};
   const SteadyClock::duration silent = SteadyClock::now() - alive;
-  if (silent <= options_.watch_idle_timeout) return Status::Ok();
+  const SteadyClock::duration bound = options_.watch_idle_timeout + options_.watch_open_timeout;
+  if (silent <= bound) return Status::Ok();
   return Status::Unavailable(resource_.plural + ": no live watch for " + Seconds(silent) +
-                             " (the bound is " + Seconds(options_.watch_idle_timeout) + ")" +
-                             last_error);
+                             " (the bound is " + Seconds(bound) + ")" + last_error);
 }
 
 void Informer::MarkAlive() { last_alive_ = SteadyClock::now().time_since_epoch().count(); }
