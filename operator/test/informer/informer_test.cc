@@ -311,6 +311,30 @@ TEST_CASE("ASilentWatchIsDetectedByTheIdleTimeoutAndLivenessFollows", "[informer
   CHECK(watches == 2);
 }
 
+TEST_CASE("AnAcceptedWatchIsASignOfLifeBeforeItsFirstEvent", "[informer]") {
+  // Every watch is accepted and then stays silent, so each ends on the idle timeout. The informer
+  // must count the next watch's acceptance as live at once, not wait for its first bookmark.
+  std::atomic<int> watches{0};
+  InformerOptions options;
+  options.watch_idle_timeout = 1200ms;
+  options.watch_open_timeout = 300ms;  // Liveness' bound: 1.5 s
+  Fixture f(
+      [&](const TestRequest& req, TestSocket& socket, TestHttpServer& server) {
+        if (!IsWatch(req)) {
+          WriteResponse(socket, 200, ListBody("10", {Pod("a", "1")}));
+          return true;
+        }
+        ++watches;
+        return StreamThenHang(socket, server);
+      },
+      options);
+  // The second watch opens 2.0 to 2.8 s after the list: past the bound, had only data counted.
+  REQUIRE(Eventually([&] { return watches >= 2; }));
+  std::this_thread::sleep_for(100ms);
+  CHECK(f.informer().Liveness().ok());
+  CHECK(f.Restarts("idle") == 1);
+}
+
 TEST_CASE("AWatchThatEndsAtOnceBacksOffInsteadOfSpinning", "[informer]") {
   struct Case {
     const char* name;
