@@ -5,8 +5,9 @@
 # Sourcing this file only defines functions. Works in bash and zsh. Needs log.sh, util.sh and k8s.sh.
 #
 #   redispair::pf::dir                    state directory of this context's forwards
-#   redispair::pf::start NAME SVC PORT    forwards 127.0.0.1:PORT (or a free port when PORT is taken) to
-#                                         SVC:6379 and prints 127.0.0.1:LOCALPORT; reuses a live forward
+#   redispair::pf::start NAME SVC PORT [SVC_PORT]  forwards 127.0.0.1:PORT (or a free port when PORT is
+#                                         taken) to SVC:SVC_PORT [6379] and prints 127.0.0.1:LOCALPORT;
+#                                         reuses a live forward
 #   redispair::pf::stop_all               stops every forward of this context; fine when there is none
 #   redispair::pf::reachable HOST PORT    HOST:PORT accepts TCP connections (2 s timeout)
 #
@@ -70,7 +71,7 @@ redispair::pf::reachable() {
 }
 
 redispair::pf::start() {
-  local name="$1" svc="$2" preferred="$3"
+  local name="$1" svc="$2" preferred="$3" svc_port="${4:-6379}"
   local dir port attempt pid started
   dir="$(redispair::pf::dir)"
   mkdir -p "${dir}"
@@ -82,7 +83,7 @@ redispair::pf::start() {
   for attempt in "${preferred}" ""; do
     : >"${dir}/${name}.log"
     redispair::pf::_spawn "${dir}/${name}.log" "${dir}/${name}.pid" --namespace "${REDISPAIR_NAMESPACE}" \
-      port-forward --address 127.0.0.1 "svc/${svc}" "${attempt}:6379"
+      port-forward --address 127.0.0.1 "svc/${svc}" "${attempt}:${svc_port}"
     pid="$(cat "${dir}/${name}.pid")"
     started=$((SECONDS + REDISPAIR_PF_START_TIMEOUT))
     port=""
