@@ -59,7 +59,7 @@ delete_redispair() {
   local child
   while IFS= read -r child; do children+=("${child}"); done < <(redispair::names::children "${REDISPAIR_NAME}")
   redispair::log::step "waiting up to ${REDISPAIR_DELETE_TIMEOUT}s for its children to go (garbage collection)"
-  redispair::k8s::wait_gone "${REDISPAIR_DELETE_TIMEOUT}" "${children[@]}"
+  redispair::k8s::wait_gone "${REDISPAIR_DELETE_TIMEOUT}" ${children[@]+"${children[@]}"}
   redispair::k8s::wait_none "${REDISPAIR_DELETE_TIMEOUT}" pods "$(redispair::names::selector "${REDISPAIR_NAME}")"
   redispair::log::step "children gone"
 }
