@@ -7,7 +7,8 @@
 #                                 kubeconfig    context "redispair" (the scripts' default) whose API server
 #                                               is a port nothing listens on
 #   rp::clean CMD...            runs CMD under `env -i` with only PATH, HOME, XDG_STATE_HOME, KUBECONFIG, TERM
-#                               (RP_CLEAN_PATH, when set, replaces that PATH)
+#                               (RP_CLEAN_PATH and RP_CLEAN_KUBECONFIG, when set, replace that PATH and
+#                               KUBECONFIG)
 #   rp::clean::path_without TOOL...   a PATH like bin/ without TOOL... as well, for RP_CLEAN_PATH
 
 rp::clean::setup_file() {
@@ -33,7 +34,7 @@ KUBECONFIG
 rp::clean() {
   mkdir -p "${BATS_TEST_TMPDIR}/home"
   env -i PATH="${RP_CLEAN_PATH:-${BATS_FILE_TMPDIR}/bin}" HOME="${BATS_TEST_TMPDIR}/home" \
-    XDG_STATE_HOME="${BATS_TEST_TMPDIR}/home/.local/state" KUBECONFIG="${BATS_FILE_TMPDIR}/kubeconfig" TERM=dumb "$@"
+    XDG_STATE_HOME="${BATS_TEST_TMPDIR}/home/.local/state" KUBECONFIG="${RP_CLEAN_KUBECONFIG:-${BATS_FILE_TMPDIR}/kubeconfig}" TERM=dumb "$@"
 }
 
 rp::clean::path_without() {
