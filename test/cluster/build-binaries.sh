@@ -133,6 +133,20 @@ main() {
     echo "${K8S_BIN_DIR}"
     return 0
   fi
+  # Two runs at once (two worktrees, two suites) would both spend tens of minutes on the same cold build:
+  # the second waits for the first and then finds the cache warm.
+  mkdir -p "${REDISPAIR_CACHE}"
+  local lock_fd
+  exec {lock_fd}>"${REDISPAIR_CACHE}/build-binaries.lock"
+  if ! flock -n "${lock_fd}"; then
+    redispair::log::info "another build of the binaries is running; waiting for it"
+    flock "${lock_fd}"
+  fi
+  if have_all; then
+    redispair::log::info "binaries cached in ${K8S_BIN_DIR}"
+    echo "${K8S_BIN_DIR}"
+    return 0
+  fi
   check_go
   local work
   work="$(mktemp -d "${REDISPAIR_CACHE}/build.XXXXXX" 2>/dev/null || { mkdir -p "${REDISPAIR_CACHE}" && mktemp -d "${REDISPAIR_CACHE}/build.XXXXXX"; })"
