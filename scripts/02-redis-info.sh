@@ -128,10 +128,7 @@ main() {
   redispair::args::check "--follow -f" "$@"
   local follow=0
   if redispair::args::has "--follow -f" "$@"; then follow=1; fi
-  redispair::log::info "checking prerequisites: kubectl"
-  redispair::prereq::require kubectl || exit 1
-  redispair::k8s::require_cluster || exit 1
-  redispair::k8s::require_redispair || exit 1
+  redispair::k8s::preflight redispair || exit 1
   enable
   wait_first_run
   cat <<NEXT

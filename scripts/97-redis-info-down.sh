@@ -36,9 +36,7 @@ USAGE
 
 main() {
   redispair::args::check "" "$@"
-  redispair::log::info "checking prerequisites: kubectl"
-  redispair::prereq::require kubectl || exit 1
-  redispair::k8s::require_cluster || exit 1
+  redispair::k8s::preflight cluster || exit 1
   if ! redispair::k8s::rp_exists; then
     redispair::log::info "RedisPair ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME} does not exist: no INFO CronJob to turn off"
     return 0

@@ -118,9 +118,7 @@ main() {
   redispair::args::check "--purge" "$@"
   local purge=0
   if redispair::args::has "--purge" "$@"; then purge=1; fi
-  redispair::log::info "checking prerequisites: kubectl"
-  redispair::prereq::require kubectl || exit 1
-  if ! redispair::k8s::require_cluster; then
+  if ! redispair::k8s::preflight cluster; then
     redispair::log::error "(if the cluster itself was deleted with scripts/99-minikube-down.sh, there is nothing left to remove)"
     exit 1
   fi

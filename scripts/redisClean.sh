@@ -47,10 +47,7 @@ main() {
   redispair::args::check "--yes -y" "$@"
   local yes=0
   if redispair::args::has "--yes -y" "$@"; then yes=1; fi
-  redispair::log::info "checking prerequisites: kubectl"
-  redispair::prereq::require kubectl || exit 1
-  redispair::k8s::require_cluster || exit 1
-  redispair::k8s::require_ready || exit 1
+  redispair::k8s::preflight ready || exit 1
 
   local master replica
   master="$(dbsize master)"
