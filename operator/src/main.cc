@@ -4,9 +4,9 @@
 #include <cstring>
 #include <string_view>
 
+#include "cmd/import_command.h"
 #include "cmd/operator_command.h"
 #include "cmd/render_command.h"
-#include "importer/import_command.h"
 
 namespace {
 
@@ -29,9 +29,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string_view cmd = argv[1];
-  if (cmd == "operator") return redispair::RunOperatorCommand(argc - 1, argv + 1);
-  if (cmd == "import") return redispair::RunImportCommand(argc - 1, argv + 1);
-  if (cmd == "render") return redispair::RunRenderCommand(argc - 1, argv + 1);
+  if (cmd == "operator") return redispair::cmd::RunOperatorCommand(argc - 1, argv + 1);
+  if (cmd == "import") return redispair::cmd::RunImportCommand(argc - 1, argv + 1);
+  if (cmd == "render") return redispair::cmd::RunRenderCommand(argc - 1, argv + 1);
   if (cmd == "version" || cmd == "--version") {
     std::puts("redispair " REDISPAIR_VERSION);
     return 0;

@@ -4,20 +4,22 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "cmd/flags.h"
 #include "controller/controller.h"
 #include "controller/replication_probe.h"
 #include "kube/api_client.h"
+#include "kube/client.h"
 #include "kube/config.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "server/ops_server.h"
 #include "util/log.h"
 
-namespace redispair {
+namespace redispair::cmd {
 namespace {
 
 constexpr const char* kUsage = R"(Usage: redispair operator [flags]
@@ -36,78 +38,6 @@ Flags:
   --log-level LEVEL      debug, info, warn, error (default info)
 )";
 
-struct Flags {
-  std::string kubeconfig;
-  std::string context;
-  std::string namespace_;
-  bool all_namespaces = false;
-  std::string ops_address = "0.0.0.0";
-  int ops_port = 8080;
-  int workers = 2;
-};
-
-bool ParseFlags(int argc, char** argv, Flags* f, std::string* error) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    // Both "--flag value" and "--flag=value", as Go's flag package accepts.
-    std::optional<std::string> inline_value;
-    if (const size_t eq = arg.find('='); arg.starts_with("--") && eq != std::string::npos) {
-      inline_value = arg.substr(eq + 1);
-      arg.resize(eq);
-    }
-    auto value = [&](std::string* out) {
-      if (inline_value) {
-        *out = *inline_value;
-        return true;
-      }
-      if (i + 1 >= argc) {
-        *error = arg + " needs a value";
-        return false;
-      }
-      *out = argv[++i];
-      return true;
-    };
-    std::string v;
-    if (arg == "--kubeconfig") {
-      if (!value(&f->kubeconfig)) return false;
-    } else if (arg == "--context") {
-      if (!value(&f->context)) return false;
-    } else if (arg == "--namespace" || arg == "-n") {
-      if (!value(&f->namespace_)) return false;
-    } else if (arg == "--all-namespaces" && !inline_value) {
-      f->all_namespaces = true;
-    } else if (arg == "--ops-address") {
-      if (!value(&f->ops_address)) return false;
-    } else if (arg == "--ops-port" || arg == "--workers" || arg == "--log-level") {
-      if (!value(&v)) return false;
-      if (arg == "--log-level") {
-        LogLevel level;
-        if (!ParseLogLevel(v, &level)) {
-          *error = "--log-level must be debug, info, warn or error, not \"" + v + "\"";
-          return false;
-        }
-        SetLogLevel(level);
-        continue;
-      }
-      char* end = nullptr;
-      const long n = std::strtol(v.c_str(), &end, 10);
-      if (*end != '\0' || n < 0 || n > 65535) {
-        *error = arg + " must be a number, not \"" + v + "\"";
-        return false;
-      }
-      (arg == "--ops-port" ? f->ops_port : f->workers) = static_cast<int>(n);
-    } else {
-      *error = "unknown flag " + arg;
-      return false;
-    }
-  }
-  if (f->workers < 1) {
-    *error = "--workers must be at least 1";
-    return false;
-  }
-  return true;
-}
-
 // Blocks SIGTERM/SIGINT in every thread (call before starting any), so that one thread can wait
 // for them with sigwait and shut down in an orderly way rather than in a signal handler.
 sigset_t BlockShutdownSignals() {
@@ -121,19 +51,32 @@ sigset_t BlockShutdownSignals() {
 
 }  // namespace
 
+StatusOr<OperatorFlags> ParseOperatorFlags(int argc, char** argv) {
+  OperatorFlags flags;
+  std::string log_level;
+  FlagSet set;
+  set.String({"--kubeconfig"}, &flags.kubeconfig);
+  set.String({"--context"}, &flags.context);
+  set.String({"--namespace", "-n"}, &flags.namespace_);
+  set.Bool({"--all-namespaces"}, &flags.all_namespaces);
+  set.String({"--ops-address"}, &flags.ops_address, /*allow_empty=*/false);
+  set.Int({"--ops-port"}, 0, 65535, &flags.ops_port);
+  set.Int({"--workers"}, 1, kMaxWorkers, &flags.workers);
+  set.String({"--log-level"}, &log_level);
+  if (Status s = set.Parse(argc, argv); !s.ok()) return s;
+  flags.help = set.help();
+  if (!log_level.empty() && !ParseLogLevel(log_level, &flags.log_level)) {
+    return Status::InvalidArgument("--log-level must be debug, info, warn or error, not \"" +
+                                   log_level + "\"");
+  }
+  return flags;
+}
+
 int RunOperatorCommand(int argc, char** argv) {
-  Flags flags;
-  std::string error;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-  }
-  if (!ParseFlags(argc, argv, &flags, &error)) {
-    std::fprintf(stderr, "redispair operator: %s\n\n%s", error.c_str(), kUsage);
-    return 2;
-  }
+  StatusOr<OperatorFlags> parsed = ParseOperatorFlags(argc, argv);
+  if (std::optional<int> exit = ExitForUsage(parsed, "redispair operator", kUsage)) return *exit;
+  const OperatorFlags& flags = *parsed;
+  SetLogLevel(flags.log_level);
   auto config = kube::LoadClusterConfig(flags.kubeconfig, flags.context);
   if (!config.ok()) {
     LogError("cannot load cluster configuration", {{"error", config.status().ToString()}});
@@ -154,7 +97,8 @@ int RunOperatorCommand(int argc, char** argv) {
     return 1;
   }
   HiredisProber prober;
-  Controller controller(&client, &metrics, &prober, {ns, flags.workers});
+  std::unique_ptr<kube::KubeClient> kube_client = kube::NewKubeClient(&client);
+  Controller controller(kube_client.get(), &metrics, &prober, {ns, flags.workers});
   OpsServer ops(
       flags.ops_address, static_cast<uint16_t>(flags.ops_port), &metrics,
       [&] { return controller.Healthy(); }, [&] { return controller.Ready(); });
@@ -186,4 +130,4 @@ int RunOperatorCommand(int argc, char** argv) {
   return 0;
 }
 
-}  // namespace redispair
+}  // namespace redispair::cmd

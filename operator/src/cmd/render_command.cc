@@ -4,14 +4,18 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 
+#include "cmd/flags.h"
 #include "cmd/yaml_json.h"
+#include "controller/names.h"
 #include "controller/redis_config.h"
 #include "controller/render.h"
+#include "util/json_fields.h"
 
-namespace redispair {
+namespace redispair::cmd {
 namespace {
 
 constexpr const char* kUsage =
@@ -26,32 +30,28 @@ Missing metadata.uid/namespace are filled with placeholders.
 
 }  // namespace
 
+StatusOr<RenderFlags> ParseRenderFlags(int argc, char** argv) {
+  RenderFlags flags;
+  FlagSet set;
+  set.String({"-f", "--filename"}, &flags.file, /*allow_empty=*/false);
+  set.String({"--redis-config"}, &flags.redis_config, /*allow_empty=*/false);
+  set.Bool({"--launcher"}, &flags.launcher);
+  if (Status s = set.Parse(argc, argv); !s.ok()) return s;
+  flags.help = set.help();
+  if (!flags.redis_config.empty() && flags.redis_config != names::kRoleMaster &&
+      flags.redis_config != names::kRoleReplica) {
+    return Status::InvalidArgument("--redis-config takes master or replica, not " +
+                                   flags.redis_config);
+  }
+  return flags;
+}
+
 int RunRenderCommand(int argc, char** argv) {
-  std::string file = "-";
-  std::string role;
-  bool launcher = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if ((arg == "-f" || arg == "--filename") && i + 1 < argc) {
-      file = argv[++i];
-    } else if (arg == "--redis-config" && i + 1 < argc) {
-      role = argv[++i];
-    } else if (arg == "--launcher") {
-      launcher = true;
-    } else {
-      std::fprintf(stderr, "redispair render: unexpected argument %s\n\n%s", arg.c_str(), kUsage);
-      return 2;
-    }
-  }
-  if (!role.empty() && role != "master" && role != "replica") {
-    std::fprintf(stderr, "redispair render: --redis-config takes master or replica, not %s\n",
-                 role.c_str());
-    return 2;
-  }
-  if (launcher) {
+  StatusOr<RenderFlags> parsed = ParseRenderFlags(argc, argv);
+  if (std::optional<int> exit = ExitForUsage(parsed, "redispair render", kUsage)) return *exit;
+  const std::string& file = parsed->file;
+  const std::string& role = parsed->redis_config;
+  if (parsed->launcher) {
     std::cout << RedisLauncherArgs()[2];
     return 0;
   }
@@ -74,10 +74,12 @@ int RunRenderCommand(int argc, char** argv) {
     return 1;
   }
   for (nlohmann::json& doc : *docs) {
-    if (doc.value("kind", "") != kKind) continue;
-    auto& meta = doc["metadata"];
-    if (!meta.contains("namespace")) meta["namespace"] = "default";
-    if (!meta.contains("uid")) meta["uid"] = "00000000-0000-0000-0000-000000000000";
+    if (StringField(doc, "kind") != kKind) continue;
+    nlohmann::json& meta = doc["metadata"];
+    if (meta.is_null() || meta.is_object()) {  // anything else, ParseRedisPair refuses
+      if (!meta.contains("namespace")) meta["namespace"] = "default";
+      if (!meta.contains("uid")) meta["uid"] = "00000000-0000-0000-0000-000000000000";
+    }
     auto rp = ParseRedisPair(doc);
     if (!rp.ok()) {
       std::fprintf(stderr, "redispair render: %s: %s\n", file.c_str(),
@@ -85,8 +87,8 @@ int RunRenderCommand(int argc, char** argv) {
       return 1;
     }
     if (!role.empty()) {
-      std::cout << RenderRedisConfig(
-          ConfigParamsFor(*rp, role == "master" ? RedisRole::kMaster : RedisRole::kReplica));
+      std::cout << RenderRedisConfig(ConfigParamsFor(
+          *rp, role == names::kRoleMaster ? RedisRole::kMaster : RedisRole::kReplica));
       return 0;
     }
     nlohmann::json out = nlohmann::json::array();
@@ -98,4 +100,4 @@ int RunRenderCommand(int argc, char** argv) {
   return 1;
 }
 
-}  // namespace redispair
+}  // namespace redispair::cmd

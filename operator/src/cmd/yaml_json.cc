@@ -5,7 +5,7 @@
 #include <charconv>
 #include <regex>
 
-namespace redispair {
+namespace redispair::cmd {
 namespace {
 
 using nlohmann::json;
@@ -59,4 +59,4 @@ StatusOr<std::vector<json>> YamlDocumentsToJson(std::string_view text) {
   return docs;
 }
 
-}  // namespace redispair
+}  // namespace redispair::cmd

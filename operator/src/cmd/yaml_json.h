@@ -8,10 +8,10 @@
 
 #include "util/status.h"
 
-namespace redispair {
+namespace redispair::cmd {
 
 // Every non-empty document of a (multi-document) YAML text, as JSON. Plain scalars become null,
 // booleans or numbers as YAML 1.2's core schema reads them; quoted scalars stay strings.
 StatusOr<std::vector<nlohmann::json>> YamlDocumentsToJson(std::string_view text);
 
-}  // namespace redispair
+}  // namespace redispair::cmd

@@ -5,8 +5,8 @@
 #include <thread>
 
 #include "controller/names.h"
-#include "kube/api_client.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
+#include "util/json_fields.h"
 #include "util/log.h"
 
 namespace redispair {
@@ -23,33 +23,28 @@ std::string NowRfc3339() {
   return buf;
 }
 
+// Page size of the informers' lists: big enough for one page in practice, small enough that a
+// namespace with thousands of pods does not arrive as one huge response.
+constexpr int kListPageSize = 500;
+
 }  // namespace
 
-Controller::Controller(kube::ApiClient* client, Metrics* metrics, ReplicationProber* prober,
+Controller::Controller(kube::KubeClient* client, Metrics* metrics, ReplicationProber* prober,
                        ControllerOptions options)
     : client_(client), metrics_(metrics), options_(std::move(options)) {
-  const InformerOptions all{options_.namespace_, "", 500};
-  const InformerOptions children{options_.namespace_, names::ManagedBySelector(), 500};
-  auto make = [&](ResourceType type, const InformerOptions& opts, bool is_redispair) {
-    informers_.push_back(std::make_unique<Informer>(
-        client_, std::move(type), opts,
-        [this, is_redispair](const StoreChange& c) { Enqueue(c, is_redispair); }, metrics_));
-    return informers_.back().get();
-  };
   ReconcilerDeps deps;
   deps.client = client_;
   deps.metrics = metrics_;
   deps.prober = prober;
   deps.now_rfc3339 = NowRfc3339;
-  deps.redispairs =
-      make({std::string("/apis/") + kGroup + "/" + kVersion, "redispairs"}, all, true);
-  deps.statefulsets = make({"/apis/apps/v1", "statefulsets"}, children, false);
-  deps.deployments = make({"/apis/apps/v1", "deployments"}, children, false);
-  deps.services = make({"/api/v1", "services"}, children, false);
-  deps.cronjobs = make({"/apis/batch/v1", "cronjobs"}, children, false);
-  deps.secrets = make({"/api/v1", "secrets"}, children, false);
-  deps.pods = make({"/api/v1", "pods"}, children, false);
-  deps.claims = make({"/api/v1", "persistentvolumeclaims"}, children, false);
+  deps.caches[kRedisPairs] = Watch(kRedisPairs, /*children_only=*/false);
+  // The children, and what they make: pods from the pod templates, the master's claim from its
+  // volumeClaimTemplate, all labelled as the operator's. The user's own Secret is read directly.
+  for (const kube::Resource& resource :
+       {kube::kStatefulSets, kube::kDeployments, kube::kServices, kube::kCronJobs, kube::kSecrets,
+        kube::kPods, kube::kPersistentVolumeClaims}) {
+    deps.caches[resource] = Watch(resource, /*children_only=*/true);
+  }
   reconciler_ = std::make_unique<Reconciler>(std::move(deps));
   if (metrics_) {
     metrics_->Describe("redispair_reconcile_total", "counter", "Reconciles by result.");
@@ -66,16 +61,24 @@ Controller::~Controller() {
   informers_.clear();  // joins informer threads
 }
 
+Informer* Controller::Watch(const kube::Resource& resource, bool children_only) {
+  const InformerOptions options{options_.namespace_,
+                                children_only ? names::ManagedBySelector() : "", kListPageSize};
+  const bool is_redispair = resource == kRedisPairs;
+  informers_.push_back(std::make_unique<Informer>(
+      client_, resource, options,
+      [this, is_redispair](const StoreChange& c) { Enqueue(c, is_redispair); }, metrics_));
+  return informers_.back().get();
+}
+
 void Controller::Enqueue(const StoreChange& change, bool is_redispair) {
-  const json& meta = change.object->value("metadata", json::object());
-  const std::string ns = meta.value("namespace", "");
   if (is_redispair) {
     queue_.Add(change.key);
     return;
   }
-  const std::string owner =
-      meta.value("labels", json::object()).value("app.kubernetes.io/instance", "");
-  if (!owner.empty()) queue_.Add(ns + "/" + owner);
+  const json& meta = Field(*change.object, "metadata");
+  const std::string owner = StringField(Field(meta, "labels"), names::kLabelInstance);
+  if (!owner.empty()) queue_.Add(StringField(meta, "namespace") + "/" + owner);
 }
 
 void Controller::Worker() {

@@ -1,8 +1,9 @@
 // The controller: informers feed keys into the work queue; workers reconcile them.
 //
-// Every event on a RedisPair or on one of its children (found through the
-// app.kubernetes.io/instance label, which every child and pod carries) enqueues the RedisPair's
-// key. The queue deduplicates, so a burst of child events costs one reconcile.
+// One informer per resource the reconciler reads, found by its kube::Resource. Every event on a
+// RedisPair or on one of its children (found through the app.kubernetes.io/instance label, which
+// every child and pod carries) enqueues the RedisPair's key. The queue deduplicates, so a burst of
+// child events costs one reconcile.
 //
 // Thread-safety: Run() blocks until Stop() is called from another thread (the signal handler).
 #pragma once
@@ -25,8 +26,8 @@ struct ControllerOptions {
 
 class Controller {
  public:
-  // `client`, `metrics` and `prober` must outlive the controller.
-  Controller(kube::ApiClient* client, Metrics* metrics, ReplicationProber* prober,
+  // `client`, `metrics` (nullable) and `prober` must outlive the controller.
+  Controller(kube::KubeClient* client, Metrics* metrics, ReplicationProber* prober,
              ControllerOptions options);
   ~Controller();
 
@@ -39,10 +40,12 @@ class Controller {
   bool Ready() const;
 
  private:
+  // Starts caching `resource`, all of it or only the operator's children.
+  Informer* Watch(const kube::Resource& resource, bool children_only);
   void Enqueue(const StoreChange& change, bool is_redispair);
   void Worker();
 
-  kube::ApiClient* client_;
+  kube::KubeClient* client_;
   Metrics* metrics_;
   ControllerOptions options_;
   WorkQueue queue_;

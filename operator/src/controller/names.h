@@ -10,11 +10,32 @@
 namespace redispair::names {
 
 inline constexpr const char* kFieldManager = "redispair-operator";
-inline constexpr const char* kManagedBy = "redispair-operator";
-inline constexpr int kRedisPort = 6379;
 
+// The recommended app.kubernetes.io label keys, and the values every child shares.
+inline constexpr const char* kLabelName = "app.kubernetes.io/name";
+inline constexpr const char* kLabelInstance = "app.kubernetes.io/instance";  // the RedisPair's name
+inline constexpr const char* kLabelComponent = "app.kubernetes.io/component";
+inline constexpr const char* kLabelManagedBy = "app.kubernetes.io/managed-by";
+inline constexpr const char* kLabelPartOf = "app.kubernetes.io/part-of";
+inline constexpr const char* kAppName = "redis";
+inline constexpr const char* kManagedBy = "redispair-operator";
+inline constexpr const char* kPartOf = "redispair";
+
+// Components (the app.kubernetes.io/component label): the two roles, and the CronJob and Secret
+// that serve them.
 inline constexpr const char* kRoleMaster = "master";
 inline constexpr const char* kRoleReplica = "replica";
+inline constexpr const char* kComponentInfo = "info";
+inline constexpr const char* kComponentAuth = "auth";
+
+// Inside the pods: the Redis port (its container port and Service port are both named
+// kRedisPortName), the container, and the data volume (the master's volumeClaimTemplate, the
+// replica's emptyDir).
+inline constexpr int kRedisPort = 6379;
+inline constexpr const char* kRedisPortName = "redis";
+inline constexpr const char* kRedisContainer = "redis";
+inline constexpr const char* kInfoContainer = "info";
+inline constexpr const char* kDataVolume = "data";
 
 inline std::string MasterStatefulSet(const RedisPair& rp) { return rp.name + "-master"; }
 inline std::string MasterPod(const RedisPair& rp) { return rp.name + "-master-0"; }
@@ -26,10 +47,9 @@ inline std::string ReplicaDeployment(const RedisPair& rp) { return rp.name + "-r
 inline std::string ReplicaService(const RedisPair& rp) { return rp.name + "-replica"; }
 inline std::string InfoCronJob(const RedisPair& rp) { return rp.name + "-info"; }
 inline std::string GeneratedSecret(const RedisPair& rp) { return rp.name + "-auth"; }
-inline std::string DataVolumeClaimTemplate() { return "data"; }
 // The StatefulSet controller names the claim "<template>-<statefulset>-<ordinal>".
 inline std::string MasterPvc(const RedisPair& rp) {
-  return DataVolumeClaimTemplate() + "-" + MasterStatefulSet(rp) + "-0";
+  return std::string(kDataVolume) + "-" + MasterStatefulSet(rp) + "-0";
 }
 
 // The Secret the pods read the password from: the user's, or the generated one.
@@ -46,23 +66,19 @@ inline std::string MasterDns(const RedisPair& rp) {
 // selectors.
 inline std::map<std::string, std::string> SelectorLabels(const RedisPair& rp,
                                                          const std::string& component) {
-  return {{"app.kubernetes.io/name", "redis"},
-          {"app.kubernetes.io/instance", rp.name},
-          {"app.kubernetes.io/component", component}};
+  return {{kLabelName, kAppName}, {kLabelInstance, rp.name}, {kLabelComponent, component}};
 }
 
 // The recommended labels on every child.
 inline std::map<std::string, std::string> CommonLabels(const RedisPair& rp,
                                                        const std::string& component) {
   auto labels = SelectorLabels(rp, component);
-  labels["app.kubernetes.io/managed-by"] = kManagedBy;
-  labels["app.kubernetes.io/part-of"] = "redispair";
+  labels[kLabelManagedBy] = kManagedBy;
+  labels[kLabelPartOf] = kPartOf;
   return labels;
 }
 
 // The selector the operator's informers use to see only its own children.
-inline std::string ManagedBySelector() {
-  return std::string("app.kubernetes.io/managed-by=") + kManagedBy;
-}
+inline std::string ManagedBySelector() { return std::string(kLabelManagedBy) + "=" + kManagedBy; }
 
 }  // namespace redispair::names

@@ -2,22 +2,12 @@
 
 #include <charconv>
 
+#include "util/json_fields.h"
+
 namespace redispair {
 namespace {
 
 using nlohmann::json;
-
-std::string Str(const json& obj, const char* key) {
-  if (obj.is_object() && obj.contains(key) && obj[key].is_string()) {
-    return obj[key].get<std::string>();
-  }
-  return "";
-}
-
-const json& Sub(const json& obj, const char* key) {
-  static const json kNull;
-  return obj.is_object() && obj.contains(key) ? obj[key] : kNull;
-}
 
 std::optional<int64_t> ToInt(std::string_view text) {
   int64_t v = 0;
@@ -32,35 +22,35 @@ PodObservation ObservePod(const json& pod) {
   PodObservation o;
   if (!pod.is_object()) return o;
   o.exists = true;
-  const json& meta = Sub(pod, "metadata");
-  const json& spec = Sub(pod, "spec");
-  const json& status = Sub(pod, "status");
-  o.name = Str(meta, "name");
+  const json& meta = Field(pod, "metadata");
+  const json& spec = Field(pod, "spec");
+  const json& status = Field(pod, "status");
+  o.name = StringField(meta, "name");
   o.terminating = meta.is_object() && meta.contains("deletionTimestamp") &&
                   !meta["deletionTimestamp"].is_null();
-  o.node = Str(spec, "nodeName");
-  o.phase = Str(status, "phase");
-  o.host_ip = Str(status, "hostIP");
-  o.pod_ip = Str(status, "podIP");
-  const json& conditions = Sub(status, "conditions");
+  o.node = StringField(spec, "nodeName");
+  o.phase = StringField(status, "phase");
+  o.host_ip = StringField(status, "hostIP");
+  o.pod_ip = StringField(status, "podIP");
+  const json& conditions = Field(status, "conditions");
   if (conditions.is_array()) {
     for (const json& c : conditions) {
-      const std::string type = Str(c, "type");
-      const std::string value = Str(c, "status");
+      const std::string type = StringField(c, "type");
+      const std::string value = StringField(c, "status");
       if (type == "Ready") o.ready = value == "True";
       if (type == "PodScheduled" && value == "False") {
-        o.waiting_reason = Str(c, "reason");
-        o.waiting_message = Str(c, "message");
+        o.waiting_reason = StringField(c, "reason");
+        o.waiting_message = StringField(c, "message");
       }
     }
   }
-  const json& containers = Sub(status, "containerStatuses");
+  const json& containers = Field(status, "containerStatuses");
   if (o.waiting_reason.empty() && containers.is_array()) {
     for (const json& cs : containers) {
-      const json& waiting = Sub(Sub(cs, "state"), "waiting");
+      const json& waiting = Field(Field(cs, "state"), "waiting");
       if (waiting.is_object()) {
-        o.waiting_reason = Str(waiting, "reason");
-        o.waiting_message = Str(waiting, "message");
+        o.waiting_reason = StringField(waiting, "reason");
+        o.waiting_message = StringField(waiting, "message");
         break;
       }
     }
@@ -81,7 +71,7 @@ PodObservation PickRolePod(const std::vector<json>& pods) {
   };
   for (const json& pod : pods) {
     PodObservation o = ObservePod(pod);
-    const std::string created = Str(Sub(pod, "metadata"), "creationTimestamp");
+    const std::string created = StringField(Field(pod, "metadata"), "creationTimestamp");
     const int r = rank(o), rb = rank(best);
     if (r > rb || (r == rb && created > best_created)) {
       best = std::move(o);

@@ -1,18 +1,14 @@
 #include "controller/reconciler.h"
 
-#include <fstream>
-
 #include "controller/drift.h"
 #include "controller/names.h"
-#include "controller/observation.h"
 #include "controller/replication_probe.h"
 #include "controller/status.h"
 #include "controller/volume_node.h"
-#include "informer/informer.h"
-#include "kube/api_client.h"
-#include "kube/api_error.h"
-#include "kube/base64.h"
-#include "server/metrics.h"
+#include "informer/store.h"
+#include "kube/client.h"
+#include "metrics/metrics.h"
+#include "util/json_fields.h"
 #include "util/log.h"
 
 namespace redispair {
@@ -20,91 +16,266 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kApplyContentType = "application/apply-patch+yaml";
+// Every write of the operator is a forced server-side apply under one field manager: the
+// operator owns the fields it renders, whoever changed them since.
+const kube::ApplyOptions kApplyAsOperator{.field_manager = names::kFieldManager, .force = true};
 
-std::string ApplyQuery() {
-  return std::string("?fieldManager=") + names::kFieldManager + "&force=true";
+// Keeps the first error of the steps that must not stop a pass.
+void KeepFirst(Status* first, Status s) {
+  if (first->ok()) *first = std::move(s);
+}
+
+bool IsBeingDeleted(const json& object) {
+  return !Field(Field(object, "metadata"), "deletionTimestamp").is_null();
 }
 
 bool OwnedBy(const json& object, const RedisPair& rp) {
-  const json& meta = object.value("metadata", json::object());
-  for (const json& ref : meta.value("ownerReferences", json::array())) {
-    if (ref.value("uid", "") == rp.uid && ref.value("controller", false)) return true;
+  const json& refs = Field(Field(object, "metadata"), "ownerReferences");
+  if (!refs.is_array()) return false;
+  for (const json& ref : refs) {
+    if (StringField(ref, "uid") == rp.uid && Field(ref, "controller") == true) return true;
   }
   return false;
 }
 
-std::vector<json> PodsOf(Informer* pods, const RedisPair& rp, const std::string& component) {
-  std::vector<json> out;
-  for (const ObjectPtr& p : pods->List()) {
-    const json& meta = p->value("metadata", json::object());
-    if (meta.value("namespace", "") != rp.namespace_) continue;
-    const json& labels = meta.value("labels", json::object());
-    if (labels.value("app.kubernetes.io/instance", "") == rp.name &&
-        labels.value("app.kubernetes.io/component", "") == component) {
-      out.push_back(*p);
-    }
-  }
-  return out;
+std::string CacheKey(const RedisPair& rp, const std::string& name) {
+  return rp.namespace_ + "/" + name;
 }
 
 }  // namespace
 
-StatusOr<std::string> GeneratePassword() {
-  static const char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  std::ifstream urandom("/dev/urandom", std::ios::binary);
-  if (!urandom) return Status::Internal("cannot open /dev/urandom");
-  std::string out;
-  while (out.size() < 32) {
-    unsigned char b = 0;
-    if (!urandom.read(reinterpret_cast<char*>(&b), 1)) {
-      return Status::Internal("read /dev/urandom failed");
-    }
-    if (b >= 248) continue;  // 248 = 4 * 62: reject to keep the distribution uniform
-    out += kChars[b % 62];
+ReconcileResult Reconciler::Reconcile(const std::string& key) {
+  // 1. Load the RedisPair. When it is gone or being deleted there is nothing to do: its children
+  //    carry controller ownerReferences, so garbage collection removes them, and the operator
+  //    keeps no finalizer. A spec that cannot be read will not fix itself by retrying: report it
+  //    in status and wait for an edit (retried only when that status write fails).
+  const ObjectPtr object = Cache(kRedisPairs).Get(key);
+  if (!object || IsBeingDeleted(*object)) return ReconcileResult::Done();
+  const StatusOr<RedisPair> parsed = ParseRedisPair(*object);
+  if (!parsed.ok()) return ReconcileResult::Retry(ReportInvalidSpec(*object, parsed.status()));
+  const RedisPair& rp = *parsed;
+
+  // 2. Ensure auth. The pods read their password from the Secret, so it must exist first; a
+  //    Secret the user must fix is reported in status, not retried.
+  const StatusOr<AuthState> auth = EnsureAuth(rp);
+  if (!auth.ok()) return ReconcileResult::Retry(auth.status());
+
+  // 3. Compute the desired children, purely from the spec and two facts: the Secret's version
+  //    (a new password rolls both pods) and the node the master's volume pins it to (the replica
+  //    must keep off it even while the master pod is gone).
+  const std::optional<std::string> volume_node = MasterVolumeNode(rp);
+  RenderInputs inputs{.auth_secret_version = auth->secret_version, .replica_avoid_nodes = {}};
+  if (volume_node) inputs.replica_avoid_nodes.push_back(*volume_node);
+  const std::vector<ChildObject> children = DesiredChildren(rp, inputs);
+
+  // 4. Apply the children that differ from the cache. Only an API server that is away stops the
+  //    pass (status could not be written either); a refused child must not stop the others.
+  Status refused;
+  if (Status s = ApplyChildren(rp, children, &refused); !s.ok()) return ReconcileResult::Retry(s);
+
+  // 5. Delete the children the spec turned off (the INFO CronJob).
+  KeepFirst(&refused, DeleteDisabledChildren(rp));
+
+  // 6. Observe the pods of both roles, with what went wrong so far, for the status.
+  Observation observed = ObservePods(rp);
+  observed.auth_error = auth->error;
+  observed.apply_error = refused.message();
+
+  // 7. Probe replication with INFO: its health changes without any API event.
+  ProbeReplication(rp, auth->password, &observed);
+
+  // 8. Break the placement deadlock: the replica on the node that the unschedulable master's
+  //    volume pins it to. Anti-affinity alone cannot prevent that (volume_node.h).
+  if (volume_node) KeepFirst(&refused, BreakPlacementDeadlock(rp, observed.master, *volume_node));
+
+  // 9. Compute the status from the observation alone, and write it only when it changed: a
+  //    steady state makes no API writes.
+  json status = ComputeStatus(rp, observed);
+  const bool ready = IsConditionTrue(status, kCondReady);
+  if (Status s = WriteStatusIfChanged(rp, std::move(status)); !s.ok()) {
+    return ReconcileResult::Retry(s);
   }
-  return out;
+
+  // 10. Requeue: a refused write is retried with backoff. Otherwise look again later, because
+  //     replication health changes without any API event; sooner while the pair is not ready.
+  if (!refused.ok()) return ReconcileResult::Retry(refused);
+  return ReconcileResult::After(ready ? kHealthyResync : kUnhealthyResync);
 }
 
-void Reconciler::CountWrite(const char* what) {
-  if (deps_.metrics) deps_.metrics->Inc("redispair_reconcile_writes_total", {{"what", what}});
+Status Reconciler::ReportInvalidSpec(const json& object, const Status& error) {
+  const json& meta = Field(object, "metadata");
+  RedisPair stub;
+  stub.name = StringField(meta, "name");
+  stub.namespace_ = StringField(meta, "namespace");
+  if (const json& status = Field(object, "status"); status.is_object()) stub.status = status;
+  const json& generation = Field(meta, "generation");
+  return WriteStatusIfChanged(
+      stub, InvalidSpecStatus(generation.is_number_integer() ? generation.get<int64_t>() : 0,
+                              error.message()));
 }
 
-Informer* Reconciler::CacheFor(const std::string& api_path) const {
-  const std::string plural = api_path.substr(api_path.rfind('/') + 1);
-  if (plural == "statefulsets") return deps_.statefulsets;
-  if (plural == "deployments") return deps_.deployments;
-  if (plural == "services") return deps_.services;
-  if (plural == "cronjobs") return deps_.cronjobs;
-  return nullptr;
+StatusOr<AuthState> Reconciler::EnsureAuth(const RedisPair& rp) {
+  if (!rp.spec.auth_enabled) return AuthState{};
+  if (!rp.spec.auth_secret_name.empty()) return ReadUserSecret(rp);
+  StatusOr<json> secret = EnsureGeneratedSecret(rp);
+  if (!secret.ok()) return secret.status();
+  return AuthFromSecret(rp, *secret);
+}
+
+StatusOr<AuthState> Reconciler::ReadUserSecret(const RedisPair& rp) {
+  // Not cached: the informer sees only the operator's own Secrets.
+  StatusOr<json> secret = deps_.client->Get(kube::kSecrets, rp.namespace_, names::AuthSecret(rp));
+  if (secret.status().IsNotFound()) return AuthState{.error = MissingSecretError(rp)};
+  if (!secret.ok()) return secret.status();
+  return AuthFromSecret(rp, *secret);
+}
+
+StatusOr<json> Reconciler::EnsureGeneratedSecret(const RedisPair& rp) {
+  const std::string name = names::GeneratedSecret(rp);
+  if (ObjectPtr cached = Cache(kube::kSecrets).Get(CacheKey(rp, name))) return *cached;
+  // Created once and never re-applied, so that the password is not regenerated.
+  StatusOr<std::string> password = GeneratePassword();
+  if (!password.ok()) return password.status();
+  StatusOr<json> created = deps_.client->Create(kube::kSecrets, BuildAuthSecret(rp, *password));
+  CountWrite("secret");
+  if (created.status().code() == Status::Code::kAlreadyExists) {
+    // Created by an earlier pass whose event has not reached the cache yet: read that one.
+    return deps_.client->Get(kube::kSecrets, rp.namespace_, name);
+  }
+  if (created.ok()) LogInfo("created auth secret", {{"redispair", KeyOf(rp)}, {"secret", name}});
+  return created;
 }
 
 std::optional<std::string> Reconciler::MasterVolumeNode(const RedisPair& rp) {
-  if (!deps_.claims) return std::nullopt;
-  ObjectPtr claim = deps_.claims->Get(rp.namespace_ + "/" + names::MasterPvc(rp));
+  ObjectPtr claim = Cache(kube::kPersistentVolumeClaims).Get(CacheKey(rp, names::MasterPvc(rp)));
   if (!claim) return std::nullopt;
-  if (auto node = NodeFromClaim(*claim)) return node;
-  const std::string volume = claim->value("spec", json::object()).value("volumeName", "");
+  if (std::optional<std::string> node = NodeFromClaim(*claim)) return node;
+  const std::string volume = StringField(Field(*claim, "spec"), "volumeName");
   if (volume.empty()) return std::nullopt;
   {
     std::lock_guard<std::mutex> lock(pv_mu_);
     auto it = pv_nodes_.find(volume);
     if (it != pv_nodes_.end()) return it->second;
   }
-  auto resp = deps_.client->Request("GET", "/api/v1/persistentvolumes/" + volume);
-  if (!resp.ok() || resp->status != 200) {
+  StatusOr<json> pv = deps_.client->Get(kube::kPersistentVolumes, "", volume);
+  if (!pv.ok()) {
     // Without read access to PVs (the ClusterRole in deploy/operator/rbac.yaml) the operator
     // still works; it only loses the deadlock prevention. Not an error worth a retry.
     LogDebug("cannot read the master's PersistentVolume",
-             {{"volume", volume}, {"status", resp.ok() ? resp->status : 0}});
+             {{"volume", volume}, {"error", pv.status().ToString()}});
     return std::nullopt;
   }
-  auto node = NodeFromVolume(json::parse(resp->body, nullptr, false));
+  std::optional<std::string> node = NodeFromVolume(*pv);
   if (node) {
     std::lock_guard<std::mutex> lock(pv_mu_);
     pv_nodes_[volume] = *node;
   }
   return node;
+}
+
+Status Reconciler::ApplyChildren(const RedisPair& rp, const std::vector<ChildObject>& children,
+                                 Status* refused) {
+  int applied = 0;
+  for (const ChildObject& child : children) {
+    StatusOr<bool> wrote = ApplyIfChanged(rp, child);
+    if (wrote.ok()) {
+      applied += *wrote ? 1 : 0;
+    } else if (wrote.status().code() == Status::Code::kUnavailable ||
+               wrote.status().IsCancelled()) {
+      return wrote.status();
+    } else {
+      KeepFirst(refused, wrote.status());
+    }
+  }
+  if (applied > 0) LogInfo("applied children", {{"redispair", KeyOf(rp)}, {"count", applied}});
+  return Status::Ok();
+}
+
+StatusOr<bool> Reconciler::ApplyIfChanged(const RedisPair& rp, const ChildObject& child) {
+  ObjectPtr live = Cache(child.resource).Get(CacheKey(rp, child.name));
+  std::string where;
+  if (live && ContainsDesired(child.object, *live, &where)) return false;
+  if (live) {
+    LogInfo(
+        "child drifted; applying",
+        {{"object", kube::Describe(child.resource, rp.namespace_, child.name)}, {"field", where}});
+  }
+  Status s = deps_.client->Apply(child.resource, child.object, kApplyAsOperator).status();
+  CountWrite(StringField(child.object, "kind"));
+  if (!s.ok()) return s;
+  return true;
+}
+
+Status Reconciler::DeleteDisabledChildren(const RedisPair& rp) {
+  if (rp.spec.info_job_enabled) return Status::Ok();
+  return DeleteOwnedChild(rp, kube::kCronJobs, names::InfoCronJob(rp));
+}
+
+Status Reconciler::DeleteOwnedChild(const RedisPair& rp, const kube::Resource& resource,
+                                    const std::string& name) {
+  // Only the operator's own child: an object of that name that someone else made stays.
+  ObjectPtr live = Cache(resource).Get(CacheKey(rp, name));
+  if (!live || !OwnedBy(*live, rp)) return Status::Ok();
+  // Background: the CronJob's Jobs and pods go with it, without the call waiting for them.
+  Status s = kube::IgnoreNotFound(
+      deps_.client->Delete(resource, rp.namespace_, name, {.propagation_policy = "Background"}));
+  CountWrite("delete");
+  if (!s.ok()) return s;
+  LogInfo("deleted child",
+          {{"redispair", KeyOf(rp)}, {"object", kube::Describe(resource, rp.namespace_, name)}});
+  return Status::Ok();
+}
+
+Observation Reconciler::ObservePods(const RedisPair& rp) const {
+  Observation observed;
+  observed.master_node_port = rp.spec.master_node_port;
+  observed.replica_node_port = rp.spec.replica_node_port;
+  observed.master = PickRolePod(PodsOf(rp, names::kRoleMaster));
+  observed.replica = PickRolePod(PodsOf(rp, names::kRoleReplica));
+  return observed;
+}
+
+std::vector<json> Reconciler::PodsOf(const RedisPair& rp, const std::string& component) const {
+  std::vector<json> out;
+  for (const ObjectPtr& pod : Cache(kube::kPods).List()) {
+    const json& meta = Field(*pod, "metadata");
+    const json& labels = Field(meta, "labels");
+    if (StringField(meta, "namespace") == rp.namespace_ &&
+        StringField(labels, names::kLabelInstance) == rp.name &&
+        StringField(labels, names::kLabelComponent) == component) {
+      out.push_back(*pod);
+    }
+  }
+  return out;
+}
+
+void Reconciler::ProbeReplication(const RedisPair& rp, const std::string& password,
+                                  Observation* observed) {
+  // Both sides are probed once both pods have an IP; until then status says "not probed".
+  if (deps_.prober == nullptr || observed->master.pod_ip.empty() ||
+      observed->replica.pod_ip.empty()) {
+    return;
+  }
+  ReplicationObservation& r = observed->replication;
+  auto probe = [&](const PodObservation& pod, const char* role,
+                   std::optional<ReplicationInfo>* info, std::string* error) {
+    StatusOr<ReplicationInfo> got = deps_.prober->Probe(pod.pod_ip, names::kRedisPort, password);
+    if (got.ok()) {
+      *info = *got;
+    } else {
+      *error = std::string(role) + ": " + got.status().message();
+    }
+  };
+  probe(observed->master, names::kRoleMaster, &r.master, &r.master_error);
+  probe(observed->replica, names::kRoleReplica, &r.replica, &r.replica_error);
+  RecordLag(rp, r);
+}
+
+void Reconciler::RecordLag(const RedisPair& rp, const ReplicationObservation& r) {
+  // Exact bytes are for graphs; status keeps only whole KiB so that it does not churn.
+  if (deps_.metrics == nullptr || !r.master || !r.master->slave0_offset) return;
+  deps_.metrics->Set("redispair_replication_lag_bytes", {{"redispair", KeyOf(rp)}},
+                     static_cast<double>(r.master->master_repl_offset - *r.master->slave0_offset));
 }
 
 Status Reconciler::BreakPlacementDeadlock(const RedisPair& rp, const PodObservation& master,
@@ -114,114 +285,17 @@ Status Reconciler::BreakPlacementDeadlock(const RedisPair& rp, const PodObservat
   if (!master.exists || !master.node.empty() || master.waiting_reason != "Unschedulable") {
     return Status::Ok();
   }
-  for (const json& pod : PodsOf(deps_.pods, rp, names::kRoleReplica)) {
+  for (const json& pod : PodsOf(rp, names::kRoleReplica)) {
     const PodObservation replica = ObservePod(pod);
     if (replica.terminating || replica.node != volume_node) continue;
     // The replica holds no state, and its Deployment already keeps new pods off this node.
-    auto resp = deps_.client->Request(
-        "DELETE", "/api/v1/namespaces/" + rp.namespace_ + "/pods/" + replica.name, "", {});
-    if (!resp.ok()) return resp.status().WithContext("delete replica pod " + replica.name);
+    Status s =
+        kube::IgnoreNotFound(deps_.client->Delete(kube::kPods, rp.namespace_, replica.name, {}));
     CountWrite("pod");
-    if (resp->status != 200 && resp->status != 202 && resp->status != 404) {
-      return kube::StatusFromResponse(*resp, "delete replica pod " + replica.name);
-    }
+    if (!s.ok()) return s;
     LogInfo("moved the replica off the master's volume node (placement deadlock)",
             {{"redispair", KeyOf(rp)}, {"pod", replica.name}, {"node", volume_node}});
   }
-  return Status::Ok();
-}
-
-StatusOr<Reconciler::AuthState> Reconciler::EnsureAuth(const RedisPair& rp) {
-  AuthState auth;
-  if (!rp.spec.auth_enabled) return auth;
-  const std::string name = names::AuthSecret(rp);
-  const std::string path = "/api/v1/namespaces/" + rp.namespace_ + "/secrets";
-  json secret;
-  if (rp.spec.auth_secret_name.empty()) {
-    ObjectPtr cached = deps_.secrets->Get(rp.namespace_ + "/" + name);
-    if (cached) {
-      secret = *cached;
-    } else {
-      auto password = GeneratePassword();
-      if (!password.ok()) return password.status();
-      auto resp = deps_.client->Request("POST", path, BuildAuthSecret(rp, *password).dump(),
-                                        {.content_type = "application/json"});
-      if (!resp.ok()) return resp.status().WithContext("create Secret " + name);
-      CountWrite("secret");
-      if (resp->status == 409) {
-        // Created by an earlier pass whose event has not reached the cache yet: read it.
-        resp = deps_.client->Request("GET", path + "/" + name);
-        if (!resp.ok()) return resp.status().WithContext("get Secret " + name);
-      }
-      if (resp->status != 200 && resp->status != 201) {
-        return kube::StatusFromResponse(*resp, "create Secret " + name);
-      }
-      secret = json::parse(resp->body, nullptr, false);
-      LogInfo("created auth secret", {{"redispair", KeyOf(rp)}, {"secret", name}});
-    }
-  } else {
-    auto resp = deps_.client->Request("GET", path + "/" + name);
-    if (!resp.ok()) return resp.status().WithContext("get Secret " + name);
-    if (resp->status == 404) {
-      auth.error = "Secret " + rp.namespace_ + "/" + name +
-                   " (spec.auth.secretName) not found: create it with key \"" +
-                   rp.spec.auth_secret_key +
-                   "\", or remove spec.auth.secretName to have one generated";
-      return auth;
-    }
-    if (resp->status != 200) return kube::StatusFromResponse(*resp, "get Secret " + name);
-    secret = json::parse(resp->body, nullptr, false);
-  }
-  const json data = secret.value("data", json::object());
-  if (!data.contains(rp.spec.auth_secret_key) || !data[rp.spec.auth_secret_key].is_string()) {
-    auth.error = "Secret " + rp.namespace_ + "/" + name + " has no key \"" +
-                 rp.spec.auth_secret_key + "\" (spec.auth.secretKey)";
-    return auth;
-  }
-  auto password = kube::Base64Decode(data[rp.spec.auth_secret_key].get<std::string>());
-  if (!password) {
-    auth.error = "Secret " + rp.namespace_ + "/" + name + " key \"" + rp.spec.auth_secret_key +
-                 "\" is not valid base64";
-    return auth;
-  }
-  auth.password = std::move(*password);
-  auth.secret_version = secret["metadata"].value("resourceVersion", "");
-  return auth;
-}
-
-StatusOr<bool> Reconciler::ApplyIfChanged(const ChildObject& child, Informer* cache) {
-  const std::string ns = child.object["metadata"].value("namespace", "");
-  ObjectPtr live = cache ? cache->Get(ns + "/" + child.name) : nullptr;
-  std::string where;
-  if (live && ContainsDesired(child.object, *live, &where)) return false;
-  if (live) {
-    LogInfo("child drifted; applying",
-            {{"object", child.api_path + "/" + child.name}, {"field", where}});
-  }
-  auto resp = deps_.client->Request("PATCH", child.api_path + "/" + child.name + ApplyQuery(),
-                                    child.object.dump(), {.content_type = kApplyContentType});
-  if (!resp.ok()) return resp.status().WithContext("apply " + child.name);
-  CountWrite(child.object.value("kind", "object").c_str());
-  if (resp->status != 200 && resp->status != 201) {
-    return kube::StatusFromResponse(*resp,
-                                    "apply " + child.object.value("kind", "") + " " + child.name);
-  }
-  return true;
-}
-
-Status Reconciler::DeleteIfPresent(const std::string& api_path, const std::string& name,
-                                   Informer* cache, const RedisPair& rp) {
-  ObjectPtr live = cache->Get(rp.namespace_ + "/" + name);
-  if (!live || !OwnedBy(*live, rp)) return Status::Ok();
-  auto resp = deps_.client->Request("DELETE", api_path + "/" + name,
-                                    R"({"propagationPolicy":"Background"})",
-                                    {.content_type = "application/json"});
-  if (!resp.ok()) return resp.status().WithContext("delete " + name);
-  CountWrite("delete");
-  if (resp->status != 200 && resp->status != 202 && resp->status != 404) {
-    return kube::StatusFromResponse(*resp, "delete " + name);
-  }
-  LogInfo("deleted child", {{"redispair", KeyOf(rp)}, {"object", api_path + "/" + name}});
   return Status::Ok();
 }
 
@@ -232,106 +306,20 @@ Status Reconciler::WriteStatusIfChanged(const RedisPair& rp, json status) {
                       {"kind", kKind},
                       {"metadata", {{"name", rp.name}, {"namespace", rp.namespace_}}},
                       {"status", status}};
-  const std::string target = std::string("/apis/") + kGroup + "/" + kVersion + "/namespaces/" +
-                             rp.namespace_ + "/redispairs/" + rp.name + "/status" + ApplyQuery();
-  auto resp =
-      deps_.client->Request("PATCH", target, patch.dump(), {.content_type = kApplyContentType});
-  if (!resp.ok()) return resp.status().WithContext("update status");
+  Status s = deps_.client->ApplyStatus(kRedisPairs, patch, kApplyAsOperator).status();
   CountWrite("status");
-  if (resp->status == 404) return Status::Ok();  // deleted meanwhile; nothing left to report on
-  if (resp->status != 200) return kube::StatusFromResponse(*resp, "update status");
-  return Status::Ok();
+  // Deleted meanwhile: nothing is left to report on.
+  return kube::IgnoreNotFound(s);
 }
 
-ReconcileResult Reconciler::Reconcile(const std::string& key) {
-  ObjectPtr object = deps_.redispairs->Get(key);
-  // Deleted: ownerReferences let the garbage collector remove the children.
-  if (!object) return {};
-  if (object->contains("metadata") && (*object)["metadata"].contains("deletionTimestamp")) {
-    return {};  // being deleted; the operator keeps no finalizer, so there is nothing to do
-  }
-  auto parsed = ParseRedisPair(*object);
-  if (!parsed.ok()) {
-    // A spec that cannot be read will not fix itself by retrying; report it and wait for an edit.
-    const int64_t generation = (*object)["metadata"].value("generation", int64_t{0});
-    RedisPair stub;
-    stub.name = (*object)["metadata"].value("name", "");
-    stub.namespace_ = (*object)["metadata"].value("namespace", "");
-    if (object->contains("status")) stub.status = (*object)["status"];
-    return {WriteStatusIfChanged(stub, InvalidSpecStatus(generation, parsed.status().message()))};
-  }
-  const RedisPair& rp = *parsed;
+const ObjectCache& Reconciler::Cache(const kube::Resource& resource) const {
+  static const Store kEmpty;
+  const auto it = deps_.caches.find(resource);
+  return it == deps_.caches.end() || it->second == nullptr ? kEmpty : *it->second;
+}
 
-  auto auth = EnsureAuth(rp);
-  if (!auth.ok()) return {auth.status()};
-
-  RenderInputs inputs;
-  inputs.auth_secret_version = auth->secret_version;
-  const std::optional<std::string> volume_node = MasterVolumeNode(rp);
-  if (volume_node) inputs.replica_avoid_nodes.push_back(*volume_node);
-  int applied = 0;
-  // Children are independent: one refused apply (say, an immutable StatefulSet field) must not
-  // stop the others. The first error is reported in status and returned for a backoff retry.
-  Status apply_error;
-  for (const ChildObject& child : DesiredChildren(rp, inputs)) {
-    auto wrote = ApplyIfChanged(child, CacheFor(child.api_path));
-    if (!wrote.ok()) {
-      if (wrote.status().code() == Status::Code::kUnavailable || wrote.status().IsCancelled()) {
-        return {wrote.status()};  // the API server is away; status could not be written either
-      }
-      if (apply_error.ok()) apply_error = wrote.status();
-      continue;
-    }
-    applied += *wrote ? 1 : 0;
-  }
-  if (!rp.spec.info_job_enabled) {
-    Status s = DeleteIfPresent("/apis/batch/v1/namespaces/" + rp.namespace_ + "/cronjobs",
-                               names::InfoCronJob(rp), deps_.cronjobs, rp);
-    if (!s.ok() && apply_error.ok()) apply_error = s;
-  }
-  if (applied > 0) LogInfo("applied children", {{"redispair", key}, {"count", applied}});
-
-  Observation observed;
-  observed.auth_error = auth->error;
-  observed.apply_error = apply_error.message();
-  observed.master_node_port = rp.spec.master_node_port;
-  observed.replica_node_port = rp.spec.replica_node_port;
-  observed.master = PickRolePod(PodsOf(deps_.pods, rp, names::kRoleMaster));
-  observed.replica = PickRolePod(PodsOf(deps_.pods, rp, names::kRoleReplica));
-  if (!observed.master.pod_ip.empty() && !observed.replica.pod_ip.empty() && deps_.prober) {
-    auto m = deps_.prober->Probe(observed.master.pod_ip, names::kRedisPort, auth->password);
-    if (m.ok()) {
-      observed.replication.master = *m;
-    } else {
-      observed.replication.master_error = "master: " + m.status().message();
-    }
-    auto r = deps_.prober->Probe(observed.replica.pod_ip, names::kRedisPort, auth->password);
-    if (r.ok()) {
-      observed.replication.replica = *r;
-    } else {
-      observed.replication.replica_error = "replica: " + r.status().message();
-    }
-    if (deps_.metrics && observed.replication.master &&
-        observed.replication.master->slave0_offset) {
-      deps_.metrics->Set("redispair_replication_lag_bytes", {{"redispair", key}},
-                         static_cast<double>(observed.replication.master->master_repl_offset -
-                                             *observed.replication.master->slave0_offset));
-    }
-  }
-
-  if (volume_node) {
-    Status s = BreakPlacementDeadlock(rp, observed.master, *volume_node);
-    if (!s.ok() && apply_error.ok()) apply_error = s;
-  }
-
-  json status = ComputeStatus(rp, observed);
-  const bool ready = status["conditions"][0].value("status", "") == "True";
-  Status s = WriteStatusIfChanged(rp, std::move(status));
-  if (!s.ok()) return {s};
-  if (!apply_error.ok()) return {apply_error};
-  return {Status::Ok(),
-          ready ? std::chrono::duration_cast<std::chrono::milliseconds>(kHealthyResync)
-                : std::chrono::duration_cast<std::chrono::milliseconds>(kUnhealthyResync)};
+void Reconciler::CountWrite(const std::string& what) {
+  if (deps_.metrics) deps_.metrics->Inc("redispair_reconcile_writes_total", {{"what", what}});
 }
 
 }  // namespace redispair

@@ -1,15 +1,14 @@
-// Reconcile one RedisPair, in the order controller-runtime's examples use:
-//   1. load the RedisPair from the cache; if it is gone, stop (garbage collection removes
-//   children);
-//   2. make sure the auth Secret exists and read it;
-//   3. render the desired children and server-side apply each one that differs from the cache
-//      (deleting the INFO CronJob when it is disabled);
-//   4. observe the pods and probe replication;
-//   5. compute the status from the observation and write it only if it changed.
+// Reconciles one RedisPair: Reconcile() reads as its numbered plan (load; ensure auth; compute the
+// desired children; apply them; delete disabled children; observe the pods; probe replication;
+// break the placement deadlock; compute and write the status; requeue), each step a function
+// below, in the manner of kubebuilder's cronjob_controller.go.
+//
+// Reads come from informer caches (ObjectCache), except the user-named Secret and the master's
+// PersistentVolume, which the operator does not watch. Writes go through kube::KubeClient. Both
+// are interfaces, so the reconciler can be tested with a fake client and filled Stores.
 //
 // Thread-safety: Reconcile() may run concurrently for different keys (the work queue never hands
-// out the same key twice at once). All reads come from informer caches except the user-named
-// Secret.
+// out the same key twice at once).
 #pragma once
 
 #include <chrono>
@@ -18,45 +17,54 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "controller/auth_secret.h"
 #include "controller/observation.h"
 #include "controller/render.h"
+#include "informer/object_cache.h"
+#include "kube/resource.h"
 #include "util/status.h"
 
 namespace redispair {
 namespace kube {
-class ApiClient;
+class KubeClient;
 }
-class Informer;
 class Metrics;
 class ReplicationProber;
 
+// What the work queue does with a key after a reconcile: either retry it with per-key backoff
+// (error not OK), or look again after requeue_after (zero: only on the next event). Never both,
+// as controller-runtime's reconcile.Result; use the factories.
 struct ReconcileResult {
-  // Retried with per-key backoff when not OK. Never combined with requeue_after.
   Status error;
-  // When OK: look again after this long (zero: only on the next event).
   std::chrono::milliseconds requeue_after{0};
+
+  // Nothing more to do until the next event.
+  static ReconcileResult Done() { return {}; }
+  // Retry with backoff; an OK `error` means Done().
+  static ReconcileResult Retry(Status error) { return {std::move(error), {}}; }
+  // Look again after `delay` although nothing changed.
+  static ReconcileResult After(std::chrono::milliseconds delay) { return {Status::Ok(), delay}; }
 };
 
 struct ReconcilerDeps {
-  kube::ApiClient* client = nullptr;
-  Metrics* metrics = nullptr;  // nullable
-  ReplicationProber* prober = nullptr;
-  Informer* redispairs = nullptr;
-  Informer* statefulsets = nullptr;
-  Informer* deployments = nullptr;
-  Informer* services = nullptr;
-  Informer* cronjobs = nullptr;
-  Informer* secrets = nullptr;
-  Informer* pods = nullptr;
-  Informer* claims = nullptr;                // PersistentVolumeClaims
+  kube::KubeClient* client = nullptr;
+  Metrics* metrics = nullptr;           // nullable
+  ReplicationProber* prober = nullptr;  // nullable: replication is then never probed
+  // The caches the reconciler reads, by resource: kRedisPairs, kube::kSecrets, kube::kPods,
+  // kube::kPersistentVolumeClaims and the resource of every child (render.h). A resource without
+  // a cache reads as empty.
+  std::map<kube::Resource, const ObjectCache*> caches;
   std::function<std::string()> now_rfc3339;  // clock seam for lastTransitionTime
 };
 
 class Reconciler {
  public:
+  // Every pointer in `deps` must outlive the reconciler.
   explicit Reconciler(ReconcilerDeps deps) : deps_(std::move(deps)) {}
 
+  // Reconciles the RedisPair with this "namespace/name" key.
   ReconcileResult Reconcile(const std::string& key);
 
   // How often a healthy pair is re-probed: replication health changes without any API event.
@@ -65,35 +73,45 @@ class Reconciler {
   static constexpr std::chrono::seconds kUnhealthyResync{5};
 
  private:
-  struct AuthState {
-    std::string password;
-    std::string secret_version;
-    std::string error;  // for status: what is wrong with the Secret and how to fix it
-  };
-
+  // Step 1, when the spec cannot be parsed: says so in status.
+  Status ReportInvalidSpec(const nlohmann::json& object, const Status& error);
+  // Step 2. Errors are API failures; a Secret the user must fix is AuthState::error.
   StatusOr<AuthState> EnsureAuth(const RedisPair& rp);
+  StatusOr<AuthState> ReadUserSecret(const RedisPair& rp);
+  StatusOr<nlohmann::json> EnsureGeneratedSecret(const RedisPair& rp);
+  // Step 3: the node the master's volume is pinned to, when a local volume pins it.
+  std::optional<std::string> MasterVolumeNode(const RedisPair& rp);
+  // Step 4. Returns an error only when the pass must stop (the API server is away); a child the
+  // API server refused is kept in *refused, when that holds no error yet.
+  Status ApplyChildren(const RedisPair& rp, const std::vector<ChildObject>& children,
+                       Status* refused);
   // Applies `child` when the cache lacks it or it drifted; returns whether it wrote.
-  StatusOr<bool> ApplyIfChanged(const ChildObject& child, Informer* cache);
-  // When the master cannot be scheduled and a replica pod sits on the node its volume pins it to,
-  // deletes that replica pod (the placement deadlock); see volume_node.h.
+  StatusOr<bool> ApplyIfChanged(const RedisPair& rp, const ChildObject& child);
+  // Step 5.
+  Status DeleteDisabledChildren(const RedisPair& rp);
+  Status DeleteOwnedChild(const RedisPair& rp, const kube::Resource& resource,
+                          const std::string& name);
+  // Step 6.
+  Observation ObservePods(const RedisPair& rp) const;
+  std::vector<nlohmann::json> PodsOf(const RedisPair& rp, const std::string& component) const;
+  // Step 7: fills observed->replication, and the lag metric.
+  void ProbeReplication(const RedisPair& rp, const std::string& password, Observation* observed);
+  void RecordLag(const RedisPair& rp, const ReplicationObservation& replication);
+  // Step 8: when the master cannot be scheduled and a replica pod sits on the node its volume
+  // pins it to, deletes that replica pod (the placement deadlock; see volume_node.h).
   Status BreakPlacementDeadlock(const RedisPair& rp, const PodObservation& master,
                                 const std::string& volume_node);
-  Status DeleteIfPresent(const std::string& api_path, const std::string& name, Informer* cache,
-                         const RedisPair& rp);
+  // Step 9.
   Status WriteStatusIfChanged(const RedisPair& rp, nlohmann::json status);
-  Informer* CacheFor(const std::string& api_path) const;
-  // The node the master's volume is pinned to, when a local volume pins it; see volume_node.h.
-  std::optional<std::string> MasterVolumeNode(const RedisPair& rp);
-  void CountWrite(const char* what);
+
+  const ObjectCache& Cache(const kube::Resource& resource) const;
+  void CountWrite(const std::string& what);
 
   ReconcilerDeps deps_;
   // PersistentVolume name -> pinned node. A PV's node affinity is immutable, so one GET per volume
   // is enough for the life of the process.
   std::mutex pv_mu_;
-  std::map<std::string, std::string> pv_nodes_;
+  std::map<std::string, std::string> pv_nodes_;  // guarded by pv_mu_
 };
-
-// A random password of 32 characters from [A-Za-z0-9], read from /dev/urandom.
-StatusOr<std::string> GeneratePassword();
 
 }  // namespace redispair

@@ -1,8 +1,14 @@
 #include "controller/redis_config.h"
 
-#include "controller/names.h"
-
 namespace redispair {
+namespace {
+
+// redis-cli against `host` on the Redis port, as the probes and the INFO job run it.
+std::string RedisCli(const std::string& host) {
+  return "redis-cli -h " + host + " -p " + std::to_string(names::kRedisPort);
+}
+
+}  // namespace
 
 RedisConfigParams ConfigParamsFor(const RedisPair& rp, RedisRole role) {
   RedisConfigParams p;
@@ -63,22 +69,19 @@ EOF
 }
 
 std::vector<std::string> LivenessCommand() {
-  return {"sh", "-c",
-          R"(out=$(redis-cli -h 127.0.0.1 -p 6379 ping 2>&1) || true
+  return {"sh", "-c", "out=$(" + RedisCli("127.0.0.1") + R"( ping 2>&1) || true
 case "$out" in *PONG*|*LOADING*) exit 0 ;; esac
 echo "$out"; exit 1)"};
 }
 
 std::vector<std::string> MasterReadinessCommand() {
-  return {"sh", "-c",
-          R"(out=$(redis-cli -h 127.0.0.1 -p 6379 ping 2>&1) || true
+  return {"sh", "-c", "out=$(" + RedisCli("127.0.0.1") + R"( ping 2>&1) || true
 [ "$out" = PONG ] && exit 0
 echo "$out"; exit 1)"};
 }
 
 std::vector<std::string> ReplicaReadinessCommand() {
-  return {"sh", "-c",
-          R"(out=$(redis-cli -h 127.0.0.1 -p 6379 info replication 2>&1) || true
+  return {"sh", "-c", "out=$(" + RedisCli("127.0.0.1") + R"( info replication 2>&1) || true
 case "$out" in *master_link_status:up*) exit 0 ;; esac
 echo "$out" | grep -E 'master_link_status|ERR|NOAUTH' || echo "$out"; exit 1)"};
 }
@@ -89,9 +92,9 @@ std::vector<std::string> InfoJobArgs(const RedisPair& rp) {
   std::string script = "set -eu\n";
   script += "date -u '+%Y-%m-%dT%H:%M:%SZ INFO replication'\n";
   script += "echo '# master (" + master + ")'\n";
-  script += "redis-cli -h " + master + " -p 6379 info replication\n";
+  script += RedisCli(master) + " info replication\n";
   script += "echo '# replica (" + replica + ")'\n";
-  script += "redis-cli -h " + replica + " -p 6379 info replication\n";
+  script += RedisCli(replica) + " info replication\n";
   return {"sh", "-c", script};
 }
 

@@ -8,13 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "controller/names.h"
 #include "controller/redispair.h"
 
 namespace redispair {
 
 enum class RedisRole { kMaster, kReplica };
 
-// Paths inside the pod. Both are volumes, so the root filesystem can stay read-only.
+// Where Redis keeps its data inside the pod: the data volume (names::kDataVolume), so the root
+// filesystem can stay read-only.
 inline constexpr const char* kDataDir = "/data";
 // The variable redis-cli reads its password from; the launcher and the probes use it too.
 inline constexpr const char* kPasswordEnv = "REDISCLI_AUTH";
@@ -23,7 +25,7 @@ inline constexpr const char* kConfigEnv = "REDIS_CONFIG";
 struct RedisConfigParams {
   RedisRole role = RedisRole::kMaster;
   std::string master_host;  // replicas only: the master's DNS name
-  int port = 6379;
+  int port = names::kRedisPort;
   std::string data_dir = kDataDir;
 };
 

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kube/resource.h"
 #include "util/status.h"
 
 namespace redispair {
@@ -17,6 +18,7 @@ inline constexpr const char* kGroup = "redispair.io";
 inline constexpr const char* kVersion = "v1alpha1";
 inline constexpr const char* kApiVersion = "redispair.io/v1alpha1";
 inline constexpr const char* kKind = "RedisPair";
+inline const kube::Resource kRedisPairs{kGroup, kVersion, "redispairs", true};
 
 struct Resources {
   std::map<std::string, std::string> requests;  // "cpu" -> "50m"

@@ -90,21 +90,21 @@ json RedisContainer(const RedisPair& rp, RedisRole role, const Resources& resour
   env.push_back({{"name", kConfigEnv}, {"value", RenderRedisConfig(ConfigParamsFor(rp, role))}});
   const bool master = role == RedisRole::kMaster;
   return json{
-      {"name", "redis"},
+      {"name", names::kRedisContainer},
       {"image", rp.spec.image},
       {"imagePullPolicy", rp.spec.image_pull_policy},
       // args, not command: the official image's entrypoint stays in charge of the process.
       {"args", RedisLauncherArgs()},
       {"env", env},
-      {"ports",
-       json::array(
-           {{{"name", "redis"}, {"containerPort", names::kRedisPort}, {"protocol", "TCP"}}})},
+      {"ports", json::array({{{"name", names::kRedisPortName},
+                              {"containerPort", names::kRedisPort},
+                              {"protocol", "TCP"}}})},
       {"resources", ResourcesJson(resources)},
       {"securityContext", ContainerSecurityContext()},
       {"livenessProbe", ExecProbe(LivenessCommand(), 15, 10, 6)},
       {"readinessProbe",
        ExecProbe(master ? MasterReadinessCommand() : ReplicaReadinessCommand(), 2, 5, 3)},
-      {"volumeMounts", json::array({{{"name", "data"}, {"mountPath", kDataDir}}})},
+      {"volumeMounts", json::array({{{"name", names::kDataVolume}, {"mountPath", kDataDir}}})},
   };
 }
 
@@ -118,8 +118,10 @@ json PodTemplateMetadata(const RedisPair& rp, const std::string& component,
 }
 
 json ServicePort(int node_port) {
-  json port = {
-      {"name", "redis"}, {"port", names::kRedisPort}, {"targetPort", "redis"}, {"protocol", "TCP"}};
+  json port = {{"name", names::kRedisPortName},
+               {"port", names::kRedisPort},
+               {"targetPort", names::kRedisPortName},
+               {"protocol", "TCP"}};
   if (node_port > 0) port["nodePort"] = node_port;
   return port;
 }
@@ -137,11 +139,11 @@ std::string Sha256Hex(const std::string& data) {
   return out;
 }
 
-ChildObject Child(const std::string& api_path, json object) {
+ChildObject Child(const kube::Resource& resource, json object) {
   const std::string name = object["metadata"]["name"].get<std::string>();
   // The digest covers everything the operator sets; json::dump sorts keys, so it is stable.
   object["metadata"]["annotations"][kSpecHashAnnotation] = Sha256Hex(object.dump()).substr(0, 16);
-  return ChildObject{api_path, name, std::move(object)};
+  return ChildObject{resource, name, std::move(object)};
 }
 
 }  // namespace
@@ -179,7 +181,7 @@ json BuildMasterStatefulSet(const RedisPair& rp, const RenderInputs& in) {
          json::array({{{"apiVersion", "v1"},
                        {"kind", "PersistentVolumeClaim"},
                        {"metadata",
-                        {{"name", names::DataVolumeClaimTemplate()},
+                        {{"name", names::kDataVolume},
                          {"labels", LabelsJson(names::CommonLabels(rp, names::kRoleMaster))}}},
                        {"spec", claim_spec}}})}}},
   };
@@ -230,7 +232,7 @@ json BuildReplicaDeployment(const RedisPair& rp, const RenderInputs& in) {
       {"containers",
        json::array({RedisContainer(rp, RedisRole::kReplica, rp.spec.replica_resources)})},
       // The replica keeps no state; an emptyDir holds what the server writes while syncing.
-      {"volumes", json::array({{{"name", "data"}, {"emptyDir", json::object()}}})},
+      {"volumes", json::array({{{"name", names::kDataVolume}, {"emptyDir", json::object()}}})},
   };
   return json{
       {"apiVersion", "apps/v1"},
@@ -263,7 +265,7 @@ json BuildReplicaService(const RedisPair& rp) {
 
 json BuildInfoCronJob(const RedisPair& rp) {
   json container = {
-      {"name", "info"},
+      {"name", names::kInfoContainer},
       {"image", rp.spec.image},
       {"imagePullPolicy", rp.spec.image_pull_policy},
       {"args", InfoJobArgs(rp)},
@@ -281,7 +283,7 @@ json BuildInfoCronJob(const RedisPair& rp) {
   return json{
       {"apiVersion", "batch/v1"},
       {"kind", "CronJob"},
-      {"metadata", Metadata(rp, names::InfoCronJob(rp), "info")},
+      {"metadata", Metadata(rp, names::InfoCronJob(rp), names::kComponentInfo)},
       {"spec",
        {{"schedule", rp.spec.info_job_schedule},
         // A slow run must not pile up behind the next minute's.
@@ -290,12 +292,13 @@ json BuildInfoCronJob(const RedisPair& rp) {
         {"successfulJobsHistoryLimit", 3},
         {"failedJobsHistoryLimit", 3},
         {"jobTemplate",
-         {{"metadata", {{"labels", LabelsJson(names::CommonLabels(rp, "info"))}}},
+         {{"metadata", {{"labels", LabelsJson(names::CommonLabels(rp, names::kComponentInfo))}}},
           {"spec",
            {{"backoffLimit", 0},
             {"activeDeadlineSeconds", 50},
             {"template",
-             {{"metadata", {{"labels", LabelsJson(names::CommonLabels(rp, "info"))}}},
+             {{"metadata",
+               {{"labels", LabelsJson(names::CommonLabels(rp, names::kComponentInfo))}}},
               {"spec", pod_spec}}}}}}}}},
   };
 }
@@ -304,25 +307,20 @@ json BuildAuthSecret(const RedisPair& rp, const std::string& password) {
   return json{
       {"apiVersion", "v1"},
       {"kind", "Secret"},
-      {"metadata", Metadata(rp, names::GeneratedSecret(rp), "auth")},
+      {"metadata", Metadata(rp, names::GeneratedSecret(rp), names::kComponentAuth)},
       {"type", "Opaque"},
       {"stringData", {{rp.spec.auth_secret_key, password}}},
   };
 }
 
 std::vector<ChildObject> DesiredChildren(const RedisPair& rp, const RenderInputs& in) {
-  const std::string core = "/api/v1/namespaces/" + rp.namespace_;
-  const std::string apps = "/apis/apps/v1/namespaces/" + rp.namespace_;
   std::vector<ChildObject> children;
-  children.push_back(Child(core + "/services", BuildMasterHeadlessService(rp)));
-  children.push_back(Child(core + "/services", BuildMasterService(rp)));
-  children.push_back(Child(core + "/services", BuildReplicaService(rp)));
-  children.push_back(Child(apps + "/statefulsets", BuildMasterStatefulSet(rp, in)));
-  children.push_back(Child(apps + "/deployments", BuildReplicaDeployment(rp, in)));
-  if (rp.spec.info_job_enabled) {
-    children.push_back(
-        Child("/apis/batch/v1/namespaces/" + rp.namespace_ + "/cronjobs", BuildInfoCronJob(rp)));
-  }
+  children.push_back(Child(kube::kServices, BuildMasterHeadlessService(rp)));
+  children.push_back(Child(kube::kServices, BuildMasterService(rp)));
+  children.push_back(Child(kube::kServices, BuildReplicaService(rp)));
+  children.push_back(Child(kube::kStatefulSets, BuildMasterStatefulSet(rp, in)));
+  children.push_back(Child(kube::kDeployments, BuildReplicaDeployment(rp, in)));
+  if (rp.spec.info_job_enabled) children.push_back(Child(kube::kCronJobs, BuildInfoCronJob(rp)));
   return children;
 }
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controller/redispair.h"
+#include "kube/resource.h"
 
 namespace redispair {
 
@@ -27,9 +28,10 @@ struct RenderInputs {
   std::vector<std::string> replica_avoid_nodes;
 };
 
-// A child to apply, with the REST coordinates it needs.
+// A child to apply: what kind of object it is, its name (its namespace is the RedisPair's), and
+// the object itself.
 struct ChildObject {
-  std::string api_path;  // "/apis/apps/v1/namespaces/redis/statefulsets"
+  kube::Resource resource;  // kube::kStatefulSets, ...
   std::string name;
   nlohmann::json object;
 };

@@ -1,5 +1,8 @@
 #include "controller/status.h"
 
+#include "controller/names.h"
+#include "util/json_fields.h"
+
 namespace redispair {
 namespace {
 
@@ -94,10 +97,10 @@ json RoleJson(const PodObservation& p) {
 }  // namespace
 
 json ComputeStatus(const RedisPair& rp, const Observation& o) {
-  const Condition master =
-      RoleCondition(kCondMasterReady, "master", o.master, "StatefulSet " + rp.name + "-master");
-  const Condition replica =
-      RoleCondition(kCondReplicaReady, "replica", o.replica, "Deployment " + rp.name + "-replica");
+  const Condition master = RoleCondition(kCondMasterReady, names::kRoleMaster, o.master,
+                                         "StatefulSet " + names::MasterStatefulSet(rp));
+  const Condition replica = RoleCondition(kCondReplicaReady, names::kRoleReplica, o.replica,
+                                          "Deployment " + names::ReplicaDeployment(rp));
   const Condition replication = ReplicationCondition(o);
 
   Condition ready{kCondReady, "True", "Ready", "master and replica are ready and replicating"};
@@ -167,21 +170,28 @@ json InvalidSpecStatus(int64_t generation, const std::string& message) {
   return status;
 }
 
+const json* FindCondition(const json& status, std::string_view type) {
+  const json& conditions = Field(status, "conditions");
+  if (!conditions.is_array()) return nullptr;
+  for (const json& c : conditions) {
+    if (StringField(c, "type") == type) return &c;
+  }
+  return nullptr;
+}
+
+bool IsConditionTrue(const json& status, std::string_view type) {
+  const json* c = FindCondition(status, type);
+  return c != nullptr && StringField(*c, "status") == "True";
+}
+
 void StampTransitionTimes(const json& previous, const std::string& now, json* status) {
   if (!status->contains("conditions")) return;
   for (json& c : (*status)["conditions"]) {
-    std::string when = now;
-    if (previous.is_object() && previous.contains("conditions") &&
-        previous["conditions"].is_array()) {
-      for (const json& p : previous["conditions"]) {
-        if (p.value("type", "") == c.value("type", "") &&
-            p.value("status", "") == c.value("status", "") && p.contains("lastTransitionTime")) {
-          when = p["lastTransitionTime"].get<std::string>();
-          break;
-        }
-      }
-    }
-    c["lastTransitionTime"] = when;
+    const json* before = FindCondition(previous, StringField(c, "type"));
+    const std::string kept = before != nullptr ? StringField(*before, "lastTransitionTime") : "";
+    const bool same =
+        before != nullptr && StringField(*before, "status") == StringField(c, "status");
+    c["lastTransitionTime"] = same && !kept.empty() ? kept : now;
   }
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -11,7 +12,7 @@
 
 namespace redispair {
 
-// Condition types; `kubectl wait --for=condition=Ready redispair/redis` waits on the first.
+// Condition types; `kubectl wait --for=condition=Ready redispair/redis` waits on kCondReady.
 inline constexpr const char* kCondReady = "Ready";
 inline constexpr const char* kCondMasterReady = "MasterReady";
 inline constexpr const char* kCondReplicaReady = "ReplicaReady";
@@ -23,6 +24,13 @@ nlohmann::json ComputeStatus(const RedisPair& rp, const Observation& observed);
 
 // A status for an object whose spec cannot be rendered: Ready=False, reason InvalidSpec.
 nlohmann::json InvalidSpecStatus(int64_t generation, const std::string& message);
+
+// The condition of type `type` in `status`, or null when there is none. Conditions are found by
+// type, never by position. Pure.
+const nlohmann::json* FindCondition(const nlohmann::json& status, std::string_view type);
+
+// True when `status` has a condition of type `type` whose status is "True". Pure.
+bool IsConditionTrue(const nlohmann::json& status, std::string_view type);
 
 // Sets each condition's lastTransitionTime: kept from `previous` when the condition's status did
 // not change, else `now` (RFC 3339). Pure.

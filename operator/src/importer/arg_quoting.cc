@@ -75,13 +75,4 @@ std::string FormatCommand(const Argv& argv) {
   return out;
 }
 
-std::string FormatCommandForDisplay(const Argv& argv, size_t max_bytes) {
-  std::string out = FormatCommand(argv);
-  if (out.size() > max_bytes) {
-    out.resize(max_bytes);
-    out += "...";
-  }
-  return out;
-}
-
 }  // namespace redispair::importer

@@ -1,13 +1,11 @@
 // The inverse of ParseLine: turns arguments back into a line that parses to the same bytes.
 //
-// Used to show commands in error messages and to check the parser by round-tripping (the fuzzer
-// and the unit tests). The quoting is that of redis-cli's sdscatrepr(), so the output is also
-// what `redis-cli --no-raw` would print.
+// Used to check the parser by round-tripping (the fuzzer and the unit tests). The quoting is that
+// of redis-cli's sdscatrepr(), so the output is also what `redis-cli --no-raw` would print.
 //
 // Pure functions, thread-safe.
 #pragma once
 
-#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -25,8 +23,5 @@ bool NeedsQuoting(std::string_view arg);
 // Joins the arguments with single spaces, quoting only those that need it. ParseLine() of the
 // result gives back `argv` exactly (for any non-empty argv).
 std::string FormatCommand(const Argv& argv);
-
-// FormatCommand shortened to about `max_bytes`, with "..." when cut; for messages.
-std::string FormatCommandForDisplay(const Argv& argv, size_t max_bytes = 120);
 
 }  // namespace redispair::importer

@@ -3,7 +3,6 @@
 namespace redispair::importer {
 
 void ErrorList::Add(uint64_t line, std::string_view message) {
-  if (count_ == 0) first_line_ = line;
   ++count_;
   if (listed_.size() < max_listed_) {
     // "line 7, column 12: reason" for parse errors, "line 7: reason" otherwise.

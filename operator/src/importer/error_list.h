@@ -26,8 +26,6 @@ class ErrorList {
   uint64_t count() const { return count_; }
   bool empty() const { return count_ == 0; }
   const std::vector<std::string>& listed() const { return listed_; }
-  // The line number of the first error, or 0 when empty.
-  uint64_t first_line() const { return first_line_; }
 
   // One indented entry per line, then "  ... and N more" when some were not kept.
   std::string Format() const;
@@ -35,7 +33,6 @@ class ErrorList {
  private:
   size_t max_listed_;
   uint64_t count_ = 0;
-  uint64_t first_line_ = 0;
   std::vector<std::string> listed_;
 };
 

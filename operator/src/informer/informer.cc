@@ -2,9 +2,10 @@
 
 #include <random>
 
-#include "kube/api_client.h"
 #include "kube/api_error.h"
-#include "server/metrics.h"
+#include "kube/client.h"
+#include "metrics/metrics.h"
+#include "util/json_fields.h"
 #include "util/log.h"
 
 namespace redispair {
@@ -27,25 +28,10 @@ int RandomWatchTimeoutSeconds() {
 
 }  // namespace
 
-std::string UrlEncode(std::string_view value) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
-
-Informer::Informer(kube::ApiClient* client, ResourceType type, InformerOptions options,
+Informer::Informer(kube::KubeClient* client, kube::Resource resource, InformerOptions options,
                    Handler handler, Metrics* metrics)
     : client_(client),
-      type_(std::move(type)),
+      resource_(std::move(resource)),
       options_(std::move(options)),
       handler_(std::move(handler)),
       metrics_(metrics) {}
@@ -82,13 +68,6 @@ std::vector<ObjectPtr> Informer::List() const {
   return store_.List();
 }
 
-std::string Informer::CollectionPath() const {
-  std::string path = type_.api_prefix;
-  if (!options_.namespace_.empty()) path += "/namespaces/" + options_.namespace_;
-  path += "/" + type_.plural;
-  return path;
-}
-
 void Informer::Emit(const std::vector<StoreChange>& changes) {
   if (!handler_) return;
   for (const StoreChange& c : changes) handler_(c);
@@ -99,28 +78,26 @@ StatusOr<std::string> Informer::ListAndReplace() {
   std::string cont;
   std::string rv;
   for (;;) {
-    std::string target = CollectionPath() + "?limit=" + std::to_string(options_.page_size);
-    if (!options_.label_selector.empty()) {
-      target += "&labelSelector=" + UrlEncode(options_.label_selector);
-    }
-    if (!cont.empty()) target += "&continue=" + UrlEncode(cont);
-    auto resp = client_->Request("GET", target);
-    if (!resp.ok()) return resp.status();
-    if (resp->status == 410 && !cont.empty()) {
+    StatusOr<json> listed = client_->List(resource_, options_.namespace_,
+                                          {.label_selector = options_.label_selector,
+                                           .limit = options_.page_size,
+                                           .continue_token = cont});
+    if (listed.status().IsGone() && !cont.empty()) {
       // The continue token expired mid-pagination: start the list over.
       items.clear();
       cont.clear();
       continue;
     }
-    if (resp->status != 200) return kube::StatusFromResponse(*resp, "LIST " + CollectionPath());
-    json page = json::parse(resp->body, nullptr, false);
-    if (page.is_discarded() || !page.is_object() || !page.contains("items")) {
-      return Status::Internal("LIST " + CollectionPath() + ": response is not a list");
+    if (!listed.ok()) return listed.status();
+    json& page = *listed;
+    if (!page.is_object() || !page.contains("items") || !page["items"].is_array()) {
+      return Status::Internal("list " + kube::CollectionPath(resource_, options_.namespace_) +
+                              ": response is not a list");
     }
     // List items carry no apiVersion/kind (only the list does); set them so cached objects look
     // the same whether they came from a list or a watch event.
-    const std::string api_version = page.value("apiVersion", "");
-    std::string kind = page.value("kind", "");
+    const std::string api_version = StringField(page, "apiVersion");
+    std::string kind = StringField(page, "kind");
     if (kind.size() > 4 && kind.ends_with("List")) kind.resize(kind.size() - 4);
     for (json& item : page["items"]) {
       if (item.is_object()) {
@@ -129,9 +106,9 @@ StatusOr<std::string> Informer::ListAndReplace() {
       }
       items.push_back(std::move(item));
     }
-    const json& meta = page.value("metadata", json::object());
-    rv = meta.value("resourceVersion", "");
-    cont = meta.value("continue", "");
+    const json& meta = Field(page, "metadata");
+    rv = StringField(meta, "resourceVersion");
+    cont = StringField(meta, "continue");
     if (cont.empty()) break;
   }
 
@@ -141,60 +118,59 @@ StatusOr<std::string> Informer::ListAndReplace() {
     changes = store_.Replace(items);
   }
   synced_ = true;
-  if (metrics_) metrics_->Inc("redispair_informer_lists_total", {{"resource", type_.plural}});
+  if (metrics_) {
+    metrics_->Inc("redispair_informer_lists_total", {{"resource", resource_.plural}});
+  }
   Emit(changes);
   return rv;
 }
 
 Status Informer::WatchOnce(std::string* rv) {
   const int timeout = RandomWatchTimeoutSeconds();
-  std::string target = CollectionPath() +
-                       "?watch=1&allowWatchBookmarks=true&resourceVersion=" + UrlEncode(*rv) +
-                       "&timeoutSeconds=" + std::to_string(timeout);
-  if (!options_.label_selector.empty()) {
-    target += "&labelSelector=" + UrlEncode(options_.label_selector);
-  }
+  const kube::WatchOptions watch{.resource_version = *rv,
+                                 .label_selector = options_.label_selector,
+                                 .timeout_seconds = timeout,
+                                 .allow_bookmarks = true,
+                                 .idle_timeout = std::chrono::seconds(timeout) + kWatchIdleSlack};
   Status stream_error;
-  Status s = client_->Watch(
-      target,
-      [&](std::string_view line) {
-        auto ev = ParseWatchEvent(line);
-        if (!ev.ok()) {
-          stream_error = Status::Gone("malformed watch event, relisting: " + ev.status().message());
-          return false;
-        }
-        if (ev->type == EventType::kError) {
-          const int code = ev->object.value("code", 0);
-          const std::string msg = ev->object.value("message", "");
-          stream_error =
-              code == 410 ? Status::Gone(msg) : Status::Unavailable("watch error event: " + msg);
-          return false;
-        }
-        const std::string new_rv = ResourceVersionOf(ev->object);
-        if (!new_rv.empty()) *rv = new_rv;
-        if (ev->type == EventType::kBookmark) return true;
-        std::optional<StoreChange> change;
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          change = store_.Apply(*ev);
-        }
-        if (change) Emit({*change});
-        backoff_.Reset();
-        return !stopped_.load();
-      },
-      std::chrono::seconds(timeout) + kWatchIdleSlack);
+  Status s = client_->Watch(resource_, options_.namespace_, watch, [&](std::string_view line) {
+    auto ev = ParseWatchEvent(line);
+    if (!ev.ok()) {
+      stream_error = Status::Gone("malformed watch event, relisting: " + ev.status().message());
+      return false;
+    }
+    if (ev->type == EventType::kError) {
+      // Its object is a metav1.Status: code 410 or reason Expired is Gone (relist); anything
+      // else is retried after a backoff.
+      stream_error = kube::StatusFromKubeStatus(ev->object, "watch error event");
+      if (stream_error.ok()) stream_error = Status::Unavailable("watch error event: no error");
+      return false;
+    }
+    const std::string new_rv = ResourceVersionOf(ev->object);
+    if (!new_rv.empty()) *rv = new_rv;
+    if (ev->type == EventType::kBookmark) return true;
+    std::optional<StoreChange> change;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      change = store_.Apply(*ev);
+    }
+    if (change) Emit({*change});
+    backoff_.Reset();
+    return !stopped_.load();
+  });
   if (!stream_error.ok()) return stream_error;
   return s;
 }
 
 void Informer::Run() {
-  LogInfo("informer starting", {{"resource", type_.plural}, {"namespace", options_.namespace_}});
+  LogInfo("informer starting",
+          {{"resource", resource_.plural}, {"namespace", options_.namespace_}});
   while (!stopped_) {
     auto rv = ListAndReplace();
     if (!rv.ok()) {
       if (rv.status().IsCancelled()) break;
       const auto wait = backoff_.Next();
-      LogWarn("list failed; retrying", {{"resource", type_.plural},
+      LogWarn("list failed; retrying", {{"resource", resource_.plural},
                                         {"error", rv.status().ToString()},
                                         {"retry_in_ms", wait.count()}});
       if (!SleepFor(wait)) break;
@@ -208,19 +184,21 @@ void Informer::Run() {
       if (s.IsCancelled() || stopped_) break;
       if (metrics_) {
         metrics_->Inc("redispair_watch_restarts_total",
-                      {{"resource", type_.plural}, {"reason", s.IsGone() ? "gone" : "error"}});
+                      {{"resource", resource_.plural}, {"reason", s.IsGone() ? "gone" : "error"}});
       }
       if (s.IsGone()) {
-        LogInfo("watch expired; relisting", {{"resource", type_.plural}, {"detail", s.message()}});
+        LogInfo("watch expired; relisting",
+                {{"resource", resource_.plural}, {"detail", s.message()}});
         break;
       }
       const auto wait = backoff_.Next();
-      LogWarn("watch failed; retrying",
-              {{"resource", type_.plural}, {"error", s.ToString()}, {"retry_in_ms", wait.count()}});
+      LogWarn(
+          "watch failed; retrying",
+          {{"resource", resource_.plural}, {"error", s.ToString()}, {"retry_in_ms", wait.count()}});
       if (!SleepFor(wait)) break;
     }
   }
-  LogInfo("informer stopped", {{"resource", type_.plural}});
+  LogInfo("informer stopped", {{"resource", resource_.plural}});
 }
 
 }  // namespace redispair

@@ -1,10 +1,10 @@
-// An informer keeps a local cache of one resource type in sync with the API server and calls a
-// handler for every change, following client-go's reflector:
+// An informer keeps a local cache of one kube::Resource in sync with the API server (through
+// kube::KubeClient) and calls a handler for every change, following client-go's reflector:
 //   - LIST (paginated), replace the cache, then WATCH from the list's resourceVersion with
 //     allowWatchBookmarks and a random timeoutSeconds in [300, 600);
 //   - the stream is split into events on newlines (never on chunk boundaries);
 //   - BOOKMARK events only advance the resourceVersion;
-//   - 410 Gone, or an ERROR event with code 410 (reason Expired/Gone), triggers a relist; objects
+//   - 410 Gone, or an ERROR event with code 410 or reason Expired/Gone, triggers a relist; objects
 //     missing from the relist are reported as deleted;
 //   - any other failure retries the watch after a jittered backoff (0.8 s doubling to 30 s);
 //     a malformed event also relists, since an event may have been lost.
@@ -22,18 +22,15 @@
 #include <vector>
 
 #include "informer/backoff.h"
+#include "informer/object_cache.h"
 #include "informer/store.h"
+#include "kube/resource.h"
 
 namespace redispair {
 namespace kube {
-class ApiClient;
+class KubeClient;
 }
 class Metrics;
-
-struct ResourceType {
-  std::string api_prefix;  // "/api/v1", "/apis/apps/v1", "/apis/redispair.io/v1alpha1"
-  std::string plural;      // "pods", "statefulsets", "redispairs"
-};
 
 struct InformerOptions {
   std::string namespace_;      // empty: all namespaces
@@ -41,28 +38,28 @@ struct InformerOptions {
   int page_size = 500;
 };
 
-class Informer {
+class Informer : public ObjectCache {
  public:
   using Handler = std::function<void(const StoreChange&)>;
 
-  // `client` and `metrics` (nullable) must outlive the informer.
-  Informer(kube::ApiClient* client, ResourceType type, InformerOptions options, Handler handler,
-           Metrics* metrics);
-  ~Informer();  // Stop() and join
+  // Caches `resource`. `client` and `metrics` (nullable) must outlive the informer.
+  Informer(kube::KubeClient* client, kube::Resource resource, InformerOptions options,
+           Handler handler, Metrics* metrics);
+  ~Informer() override;  // Stop() and join
   Informer(const Informer&) = delete;
   Informer& operator=(const Informer&) = delete;
 
   void Start();
-  // Ends the loop after the current call returns. A blocked watch ends only when the ApiClient
-  // is shut down or the watch times out, so the operator shuts the client down first.
+  // Ends the loop after the current call returns. A blocked watch ends only when the client is
+  // shut down (kube::ApiClient::Shutdown) or the watch times out, so the operator shuts the
+  // client down first.
   void Stop();
 
   // True once the first list has been stored.
   bool HasSynced() const { return synced_.load(); }
 
-  ObjectPtr Get(const std::string& key) const;
-  std::vector<ObjectPtr> List() const;
-  const ResourceType& type() const { return type_; }
+  ObjectPtr Get(const std::string& key) const override;
+  std::vector<ObjectPtr> List() const override;
 
  private:
   void Run();
@@ -70,13 +67,12 @@ class Informer {
   StatusOr<std::string> ListAndReplace();
   // Watches from `*rv` until the stream ends; updates `*rv`. Gone means relist.
   Status WatchOnce(std::string* rv);
-  std::string CollectionPath() const;
   void Emit(const std::vector<StoreChange>& changes);
   // Sleeps unless stopped first; returns false when stopped.
   bool SleepFor(std::chrono::milliseconds d);
 
-  kube::ApiClient* client_;
-  const ResourceType type_;
+  kube::KubeClient* client_;
+  const kube::Resource resource_;
   const InformerOptions options_;
   Handler handler_;
   Metrics* metrics_;
@@ -91,8 +87,5 @@ class Informer {
   JitteredBackoff backoff_;
   std::thread thread_;
 };
-
-// Percent-encodes a query parameter value.
-std::string UrlEncode(std::string_view value);
 
 }  // namespace redispair

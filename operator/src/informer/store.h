@@ -2,7 +2,8 @@
 // "namespace/name". Applying list results and watch events is pure and unit-tested here; the
 // network loop lives in informer.h.
 //
-// Thread-safety: none. The Informer guards its Store with a mutex.
+// Thread-safety: none. The Informer guards its Store with a mutex; a test may hand a Store to the
+// reconciler as its ObjectCache.
 #pragma once
 
 #include <map>
@@ -14,11 +15,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "informer/object_cache.h"
 #include "util/status.h"
 
 namespace redispair {
-
-using ObjectPtr = std::shared_ptr<const nlohmann::json>;
 
 enum class EventType { kAdded, kModified, kDeleted, kBookmark, kError };
 
@@ -43,7 +43,7 @@ struct StoreChange {
   ObjectPtr object;
 };
 
-class Store {
+class Store : public ObjectCache {
  public:
   // Replaces the whole contents with a fresh list. Returns the changes against the old contents:
   // additions, modifications (resourceVersion differs), and deletions for objects the list no
@@ -54,8 +54,8 @@ class Store {
   // repeat of a resourceVersion already seen, a delete of an unknown object).
   std::optional<StoreChange> Apply(const WatchEvent& event);
 
-  ObjectPtr Get(const std::string& key) const;
-  std::vector<ObjectPtr> List() const;
+  ObjectPtr Get(const std::string& key) const override;
+  std::vector<ObjectPtr> List() const override;
   size_t size() const { return objects_.size(); }
 
  private:

@@ -13,7 +13,7 @@
 #include "kube/line_splitter.h"
 #include "kube/tls_context.h"
 #include "kube/token_source.h"
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "util/log.h"
 
 namespace redispair::kube {
@@ -286,8 +286,6 @@ ApiClient::ApiClient(ClusterConfig config, Metrics* metrics)
 ApiClient::~ApiClient() = default;
 
 const Status& ApiClient::init_status() const { return impl_->init_status; }
-
-const ClusterConfig& ApiClient::config() const { return impl_->config; }
 
 StatusOr<HttpResponse> ApiClient::Request(std::string_view method, std::string_view target,
                                           std::string_view body, const RequestOptions& opts) {

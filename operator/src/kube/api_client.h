@@ -1,4 +1,6 @@
-// The HTTP(S) client for the Kubernetes API server (Boost.Beast + OpenSSL, HTTP/1.1).
+// The HTTP(S) client for the Kubernetes API server (Boost.Beast + OpenSSL, HTTP/1.1): raw
+// requests and watch streams by path. Code above kube/ does not use it directly but through the
+// typed kube::KubeClient (client.h), which builds the paths and maps the HTTP status codes.
 //
 //   ApiClient client(config, &metrics);
 //   StatusOr<HttpResponse> r = client.Request("GET", "/api/v1/namespaces/redis/pods");
@@ -101,8 +103,6 @@ class ApiClient {
   // a thread blocked in Watch(). Irreversible. Used on SIGTERM. (One exception: a DNS lookup of
   // a server host name that is in progress finishes first; IP-address servers never resolve.)
   void Shutdown();
-
-  const ClusterConfig& config() const;
 
  private:
   struct Impl;  // connection pool, TLS context, token cache; in api_client.cc

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "util/json_fields.h"
+
 namespace redispair::kube {
 namespace {
 
@@ -19,12 +21,6 @@ Status FromCode(int code, std::string_view reason, std::string msg) {
   if (code == 408 || code == 429 || code >= 500) return Status::Unavailable(std::move(msg));
   if (code >= 400) return Status::InvalidArgument(std::move(msg));
   return Status::Internal(std::move(msg));  // 1xx/3xx: the client does not follow redirects
-}
-
-std::string StringField(const nlohmann::json& object, const char* key) {
-  const auto it = object.find(key);
-  if (it == object.end() || !it->is_string()) return {};
-  return it->get<std::string>();
 }
 
 std::string Describe(std::string_view context, int code, const std::string& reason,

@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "metrics/metrics.h"
 #include "util/log.h"
 
 namespace redispair {

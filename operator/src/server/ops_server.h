@@ -19,10 +19,11 @@
 #include <memory>
 #include <string>
 
-#include "server/metrics.h"
 #include "util/status.h"
 
 namespace redispair {
+
+class Metrics;
 
 class OpsServer {
  public:

@@ -54,7 +54,9 @@ TEST_CASE("ChildrenAreNamedAndOrderedServicesFirst") {
   CHECK(got == std::vector<std::string>{"Service/redis-master-headless", "Service/redis-master",
                                         "Service/redis-replica", "StatefulSet/redis-master",
                                         "Deployment/redis-replica"});
-  CHECK(children[3].api_path == "/apis/apps/v1/namespaces/redis/statefulsets");
+  CHECK(children[0].resource == kube::kServices);
+  CHECK(children[3].resource == kube::kStatefulSets);
+  CHECK(children[4].resource == kube::kDeployments);
 }
 
 TEST_CASE("InfoCronJobOnlyWhenEnabled") {

@@ -1,5 +1,7 @@
 #include "controller/status.h"
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "test_objects.h"
@@ -43,10 +45,8 @@ Observation Healthy() {
 }
 
 json Cond(const json& status, const std::string& type) {
-  for (const json& c : status["conditions"]) {
-    if (c["type"] == type) return c;
-  }
-  return json();
+  const json* c = FindCondition(status, type);
+  return c != nullptr ? *c : json();
 }
 
 }  // namespace
@@ -161,6 +161,20 @@ TEST_CASE("RefusedApplyIsReportedAsApplyFailed") {
   CHECK(c["status"] == "False");
   CHECK(c["reason"] == "ApplyFailed");
   CHECK(c["message"].get<std::string>().find("Forbidden") != std::string::npos);
+}
+
+TEST_CASE("ConditionsAreFoundByTypeWhateverTheirOrder") {
+  json s = ComputeStatus(DefaultPair(), Healthy());
+  std::reverse(s["conditions"].begin(), s["conditions"].end());
+  REQUIRE(FindCondition(s, kCondReady) != nullptr);
+  CHECK((*FindCondition(s, kCondReady))["type"] == kCondReady);
+  CHECK(IsConditionTrue(s, kCondReady));
+  CHECK(FindCondition(s, "NoSuchType") == nullptr);
+  CHECK_FALSE(IsConditionTrue(s, "NoSuchType"));
+  CHECK(FindCondition(json::object(), kCondReady) == nullptr);
+  CHECK(FindCondition(json{{"conditions", "garbage"}}, kCondReady) == nullptr);
+  s = ComputeStatus(DefaultPair(), Observation{});
+  CHECK_FALSE(IsConditionTrue(s, kCondReady));
 }
 
 }  // namespace redispair

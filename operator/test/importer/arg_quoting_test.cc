@@ -33,11 +33,6 @@ TEST_CASE("FormatCommandQuotesWhatNeedsIt", "[quoting]") {
   CHECK(FormatCommand(Argv{"SET", "k", "hello world", ""}) == R"(SET k "hello world" "")");
 }
 
-TEST_CASE("FormatCommandForDisplayTruncates", "[quoting]") {
-  std::string shown = FormatCommandForDisplay(Argv{"SET", "k", std::string(500, 'x')}, 20);
-  CHECK(shown == "SET k xxxxxxxxxxxxxx...");
-}
-
 TEST_CASE("FormatThenParseRoundTripsRandomArguments", "[quoting]") {
   std::mt19937 rng(42);
   std::uniform_int_distribution<int> byte(0, 255), len(0, 12), count(1, 6);

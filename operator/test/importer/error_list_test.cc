@@ -13,7 +13,6 @@ TEST_CASE("ErrorListKeepsFirstAndCountsAll", "[errors]") {
   errors.Add(9, "WRONGTYPE Operation against a key holding the wrong kind of value");
   errors.Add(11, "ERR unknown command");
   CHECK(errors.count() == 3);
-  CHECK(errors.first_line() == 7);
   CHECK(errors.Format() ==
         "  line 7, column 12: unbalanced double quote\n"
         "  line 9: WRONGTYPE Operation against a key holding the wrong kind of value\n"

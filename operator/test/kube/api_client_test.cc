@@ -13,7 +13,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "server/metrics.h"
+#include "metrics/metrics.h"
 #include "test_http_server.h"
 
 namespace redispair::kube {

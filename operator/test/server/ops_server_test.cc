@@ -8,6 +8,8 @@
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 
+#include "metrics/metrics.h"
+
 namespace redispair {
 namespace {
 

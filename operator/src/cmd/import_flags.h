@@ -9,7 +9,7 @@
 #include "importer/importer.h"
 #include "util/status.h"
 
-namespace redispair::importer {
+namespace redispair::cmd {
 
 // The --help text.
 extern const char kImportUsage[];
@@ -17,23 +17,23 @@ extern const char kImportUsage[];
 struct ImportFlags {
   std::string input;  // a path, or "-" for standard input
   std::string host = "127.0.0.1";
-  int port = 6379;
+  int port = 6379;            // Redis's own default, as redis-cli's
   std::string password_file;  // empty: use $REDISCLI_AUTH
   bool dry_run = false;
   bool flush_first = false;
   bool force = false;
   bool emit_resp = false;
   bool help = false;
-  size_t window = SendOptions{}.max_in_flight_commands;
+  size_t window = importer::SendOptions{}.max_in_flight_commands;
 };
 
-// Parses argv (argv[0] is the command name and is skipped). Options take "--name value" or
-// "--name=value". InvalidArgument for unknown options, bad values, a missing FILE, and any
-// attempt to pass a password on the command line (-a, --pass, --password, --user).
+// Parses argv (argv[0] is the command name and is skipped) with FlagSet (flags.h): options take
+// "--name value" or "--name=value". InvalidArgument for unknown options, bad values, a missing
+// FILE, and any attempt to pass a password on the command line (-a, --pass, --password, --user).
 StatusOr<ImportFlags> ParseImportFlags(int argc, char** argv);
 
 // The password from --password-file (one trailing "\n" or "\r\n" dropped), else $REDISCLI_AUTH,
 // else empty (no AUTH).
 StatusOr<std::string> ReadPassword(const ImportFlags& flags);
 
-}  // namespace redispair::importer
+}  // namespace redispair::cmd

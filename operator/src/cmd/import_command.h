@@ -17,10 +17,10 @@
 // (bad lines, error replies, refused replay, connection or I/O errors); 2 usage error.
 #pragma once
 
-namespace redispair {
+namespace redispair::cmd {
 
 // argv[0] is "import". Writes the summary to stdout and problems to stderr. Ignores SIGPIPE for
 // the whole process, so that a server closing the connection is an error, not a silent death.
 int RunImportCommand(int argc, char** argv);
 
-}  // namespace redispair
+}  // namespace redispair::cmd

@@ -1,4 +1,4 @@
-#include "importer/import_flags.h"
+#include "cmd/import_flags.h"
 
 #include <unistd.h>
 
@@ -8,14 +8,14 @@
 
 #include <catch2/catch.hpp>
 
-namespace redispair::importer {
+#include "test_argv.h"
+
+namespace redispair::cmd {
 namespace {
 
 StatusOr<ImportFlags> Parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "import");
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  return ParseImportFlags(static_cast<int>(argv.size()), argv.data());
+  testing::TestArgv argv(std::move(args));
+  return ParseImportFlags(argv.argc(), argv.argv());
 }
 
 TEST_CASE("FlagsDefaultToLocalRedis", "[flags]") {
@@ -25,7 +25,7 @@ TEST_CASE("FlagsDefaultToLocalRedis", "[flags]") {
   CHECK(f->host == "127.0.0.1");
   CHECK(f->port == 6379);
   CHECK_FALSE(f->dry_run);
-  CHECK(f->window == SendOptions{}.max_in_flight_commands);
+  CHECK(f->window == importer::SendOptions{}.max_in_flight_commands);
 }
 
 TEST_CASE("FlagsAcceptSeparateAndInlineValues", "[flags]") {
@@ -80,4 +80,4 @@ TEST_CASE("PasswordComesFromFileThenEnvironment", "[flags]") {
 }
 
 }  // namespace
-}  // namespace redispair::importer
+}  // namespace redispair::cmd

@@ -4,11 +4,11 @@
 // it and the full `redispair` binary alike (REDISPAIR_BIN=.../redispair-import).
 #include <string_view>
 
-#include "importer/import_command.h"
+#include "cmd/import_command.h"
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "import") {
-    return redispair::RunImportCommand(argc - 1, argv + 1);
+    return redispair::cmd::RunImportCommand(argc - 1, argv + 1);
   }
-  return redispair::RunImportCommand(argc, argv);
+  return redispair::cmd::RunImportCommand(argc, argv);
 }

@@ -1,4 +1,4 @@
-#include "importer/import_command.h"
+#include "cmd/import_command.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,21 +11,22 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
-#include "importer/import_flags.h"
+#include "cmd/flags.h"
+#include "cmd/import_flags.h"
 #include "importer/importer.h"
 #include "importer/progress.h"
 #include "importer/redis_client.h"
 #include "importer/replay_guard.h"
 #include "util/status.h"
 
-namespace redispair {
+namespace redispair::cmd {
 namespace {
 
 using importer::Argv;
-using importer::ImportFlags;
 using importer::Reply;
 
 // Owns a file descriptor.
@@ -152,7 +153,7 @@ class ImportRun {
   }
 
   int Import(const std::string& name, std::chrono::steady_clock::time_point start) {
-    StatusOr<std::string> password = importer::ReadPassword(flags_);
+    StatusOr<std::string> password = ReadPassword(flags_);
     if (!password.ok()) return Fail(password.status());
     importer::ConnectOptions connect;
     connect.host = flags_.host;
@@ -236,18 +237,10 @@ class ImportRun {
 }  // namespace
 
 int RunImportCommand(int argc, char** argv) {
-  StatusOr<ImportFlags> flags = importer::ParseImportFlags(argc, argv);
-  if (!flags.ok()) {
-    std::fprintf(stderr, "import: %s\n\n%s", flags.status().message().c_str(),
-                 importer::kImportUsage);
-    return 2;
-  }
-  if (flags->help) {
-    std::fputs(importer::kImportUsage, stdout);
-    return 0;
-  }
+  StatusOr<ImportFlags> flags = ParseImportFlags(argc, argv);
+  if (std::optional<int> exit = ExitForUsage(flags, "import", kImportUsage)) return *exit;
   std::signal(SIGPIPE, SIG_IGN);
   return ImportRun(std::move(flags).value()).Run();
 }
 
-}  // namespace redispair
+}  // namespace redispair::cmd

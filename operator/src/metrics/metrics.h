@@ -48,7 +48,8 @@ class Metrics {
   void Observe(std::string_view name, const Labels& labels, double value);
 
   // The current value of a counter or gauge series, or the observation count of a histogram
-  // series; 0 if the series does not exist. Meant for tests and for decisions in the operator.
+  // series; 0 if the series does not exist. For tests, which check what a component recorded
+  // without parsing Render().
   double Get(std::string_view name, const Labels& labels = {}) const;
 
   // The whole registry in the text exposition format 0.0.4: families sorted by name, each with
