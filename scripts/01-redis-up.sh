@@ -12,6 +12,8 @@ source "${ROOT}/scripts/lib/log.sh"
 source "${ROOT}/scripts/lib/util.sh"
 # shellcheck source=scripts/lib/prereq.sh
 source "${ROOT}/scripts/lib/prereq.sh"
+# shellcheck source=scripts/lib/args.sh
+source "${ROOT}/scripts/lib/args.sh"
 # shellcheck source=scripts/lib/names.sh
 source "${ROOT}/scripts/lib/names.sh"
 # shellcheck source=scripts/lib/k8s.sh
@@ -37,7 +39,7 @@ readonly IMAGE_SOURCES=(Dockerfile .dockerignore CMakeLists.txt .clang-format op
 
 usage() {
   cat <<USAGE
-Usage: ${0##*/} [--help]
+Usage: scripts/${0##*/} [--help]
 
 In namespace ${REDISPAIR_NAMESPACE}, on kubectl $(redispair::k8s::context_label):
   1. creates the namespace (Pod Security Standard "restricted" enforced);
@@ -57,6 +59,8 @@ Environment (defaults in brackets):
   KUBE_CONTEXT             kubectl context; empty: current context  [${KUBE_CONTEXT:-current context}]
   REDISPAIR_READY_TIMEOUT  seconds to wait for Ready                 [${REDISPAIR_READY_TIMEOUT}]
   REDISPAIR_OPERATOR_TIMEOUT  seconds to wait for the operator rollout  [${REDISPAIR_OPERATOR_TIMEOUT}]
+Next: scripts/02-redis-info.sh, scripts/redisImport.sh, source scripts/_dev_vars.sh
+Undo: scripts/98-redis-down.sh
 USAGE
 }
 
@@ -75,7 +79,7 @@ check_prerequisites() {
     redispair::prereq::require_one_of docker podman || ok=1
   fi
   if ((ok != 0)); then
-    redispair::log::error "install what is missing above and run ${0##*/} again (or set OPERATOR_IMAGE to an image the cluster can pull)"
+    redispair::log::error "install what is missing above and run $(redispair::args::rerun) again (or set OPERATOR_IMAGE to an image the cluster can pull)"
     exit 1
   fi
 }
@@ -142,7 +146,7 @@ check_image_on_nodes() {
   if [[ -n "${missing}" ]]; then
     redispair::log::error "image ${image} is not on node(s): $(echo "${missing}" | tr '\n' ' ')(minikube image load exits 0 even when a node fails)"
     redispair::log::error "Is every node Running? minikube --profile ${MINIKUBE_PROFILE} status. To see why the load failed: minikube --profile ${MINIKUBE_PROFILE} image load --alsologtostderr ${image}"
-    redispair::log::error "Then run scripts/${0##*/} again."
+    redispair::log::error "Then run $(redispair::args::rerun) again."
     exit 1
   fi
   if ((rc != 0)); then
@@ -226,18 +230,7 @@ NEXT
 }
 
 main() {
-  while (($# > 0)); do
-    case "$1" in
-      -h | --help)
-        usage
-        return 0
-        ;;
-      *)
-        usage >&2
-        redispair::log::fatal "unknown argument: $1"
-        ;;
-    esac
-  done
+  redispair::args::check "" "$@"
   check_prerequisites
   redispair::k8s::require_cluster || exit 1
   apply_namespace

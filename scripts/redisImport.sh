@@ -78,7 +78,6 @@ validate_locally() {
   redispair::log::info "validating ${shown} locally: ${bin#"${ROOT}"/} import --dry-run"
   "${bin}" import --dry-run "${file}" || rc=$?
   if ((rc != 0)); then
-    # shellcheck disable=SC2119 # rerun takes flags to add; none here
     redispair::log::error "${shown} does not parse (lines listed above): nothing was sent. Fix it, then run again: $(redispair::args::rerun)"
     exit "${rc}"
   fi

@@ -47,6 +47,7 @@ redispair::args::usage_error() {
   exit 2
 }
 
+# shellcheck disable=SC2120 # the ARGs are optional: most callers pass none
 redispair::args::rerun() {
   if [[ -n "${REDISPAIR_RERUN:-}" ]]; then
     printf '%s\n' "${REDISPAIR_RERUN}"

@@ -56,7 +56,7 @@ on_terminal() {
     read -r script sister <<<"${pair}"
     run rp::clean "scripts/${script}" --help
     [[ "${status}" -eq 0 ]] || { echo "${script} --help: ${status}"; return 1; }
-    [[ "$(head -n 1 <<<"${output}")" == "Usage: scripts/${script} "*"[--help]" ]] || { echo "${script}: ${output}"; return 1; }
+    [[ "$(head -n 1 <<<"${output}")" == "Usage: scripts/${script} "*"[--help]"* ]] || { echo "${script}: ${output}"; return 1; }
     grep -qE "^(Undo|Undoes): scripts/${sister}( |$)" <<<"${output}" || { echo "${script} names no sister ${sister}: ${output}"; return 1; }
   done
   run rp::clean bash -c 'source scripts/_dev_vars.sh --help'
