@@ -151,6 +151,14 @@ md_links() {
   grep -q 'REDISPAIR_METRICS_HOST_PORT' docs/scripts.md
 }
 
+@test "README says that the test cluster's redis:7.2 is Debian's redis-server, in the version its image labels give" {
+  local version
+  version="$(sed -n 's/.*org\.opencontainers\.image\.version="\([0-9.]*\)-debian-bookworm".*/\1/p' test/cluster/images/redis/Containerfile)"
+  [[ -n "${version}" ]]
+  grep -qF "Debian bookworm's \`redis-server\` **${version}." README.md
+  grep -qF "${version}-debian-bookworm" README.md
+}
+
 @test "make image is gone (01-redis-up.sh builds the image it deploys); make help lists no target that is not there" {
   run make -n image
   [[ "${status}" -ne 0 ]]
