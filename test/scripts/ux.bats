@@ -119,6 +119,13 @@ unpasteable() {
   [[ "$(grep ERROR <<<"${output}" | tail -n 1)" == *"make up"* ]]
 }
 
+@test "no hint tells the user to set a deprecated MINIKUBE_* setting (minikube reads those as its own flags)" {
+  # Code lines only: the comments explain the deprecation with these very names.
+  run grep -nE '^[^#]*MINIKUBE_(DRIVER|KUBERNETES_VERSION|CPUS|MEMORY|EXTRA_ARGS|NODES_TIMEOUT)=' scripts/*.sh scripts/lib/*.sh
+  echo "${output}"
+  [[ "${status}" -eq 1 ]]
+}
+
 # Relative links of the Markdown files: [text](target).
 md_links() {
   grep -oE '\]\([^)]+\)' README.md docs/*.md | sed -E 's/^([^:]*):\]\((.*)\)$/\1 \2/' | grep -vE ' (https?:|mailto:|#)'
