@@ -17,8 +17,9 @@ readonly OPS_NODE_PORT=32402
 
 setup_file() {
   rp::clean::setup_file
-  rp::cycle::ensure_cluster
+  rp::cycle::env
   rp::cycle::lock
+  rp::cycle::cluster_up
   # The operator image cluster-up.sh built and put on both nodes: nothing to build or load here.
   OPERATOR_IMAGE=redispair-operator:dev "${RP_ROOT}/scripts/01-redis-up.sh" >"${BATS_FILE_TMPDIR}/up.log" 2>&1 ||
     { cat "${BATS_FILE_TMPDIR}/up.log" >&2; return 1; }
