@@ -148,9 +148,9 @@ assert_redis_up() {
     source "${RP_ROOT}/test/cluster/${lib}"
   done
   # The archive the nodes imported, not whatever the local store holds: with a cached archive (CI keeps the cache,
-  # not the store) nothing was built here, so the store may not have the image at all.
-  redispair::images::_has docker.io/library/redis:7.2 ||
-    redispair::images::podman load -i "$(redispair::images::archive redis)" >/dev/null
+  # not the store; or another checkout built it) nothing was built here, so the store may not have the image at
+  # all, or hold an older build under the same tag (seen: one from before the entrypoint). Loading retags.
+  redispair::images::podman load -i "$(redispair::images::archive redis)" >/dev/null
   [ "$(redispair::images::podman image inspect docker.io/library/redis:7.2 --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Config.WorkingDir}}')" == \
     '["docker-entrypoint.sh"] ["redis-server"] /data' ]
   [ "$(redispair::images::podman run --rm --network none docker.io/library/redis:7.2 id -u)" == 0 ] # other commands run as given
