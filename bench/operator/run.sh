@@ -8,8 +8,9 @@
 #   - status writes per minute under write load: one more RedisPair made Ready on loopback (real redis-server
 #     processes run its rendered configuration; the script plays the kubelet), then written to at about
 #     2 MB/s for BENCH_LOAD_SECONDS;
-#   - idle RSS of the operator after the run.
-# Usage: bench/operator/run.sh [--help]     (N from BENCH_APPLIES, default 50)
+#   - RSS of the operator: right after it started (empty caches), and idle after the run with N
+#     RedisPairs and all their children cached.
+# Usage: bench/operator/run.sh [--help] [N]   (N RedisPairs, 1..1383; default $BENCH_APPLIES, else 50)
 set -o errexit -o nounset -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -164,10 +165,23 @@ percentile() {
   sort -n "${file}" | awk -v p="${p}" '{ a[NR] = $1 } END { i = int((p / 100) * NR + 0.999); if (i < 1) i = 1; print a[i] }'
 }
 
+# The operator's resident set, KiB.
+operator_rss_kb() {
+  awk '/^VmRSS/ { print $2 }' "/proc/$(cat "${REDISPAIR_OP_DIR}/operator.pid")/status"
+}
+
 main() {
   if [[ "${1:-}" == "--help" ]]; then
-    sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     return 0
+  fi
+  if (($# > 0)); then
+    BENCH_APPLIES="$1"
+  fi
+  # Each RedisPair takes two NodePorts from 30000 up, and the range ends at 32767.
+  if [[ ! "${BENCH_APPLIES}" =~ ^[0-9]+$ ]] || ((BENCH_APPLIES < 1 || BENCH_APPLIES > 1383)); then
+    redispair::log::error "N must be a number of RedisPairs from 1 to 1383, not \"${BENCH_APPLIES}\""
+    return 2
   fi
   trap cleanup EXIT
   redispair::test::ensure_control_plane
@@ -175,6 +189,8 @@ main() {
   redispair::test::ensure_namespace "${BENCH_NS}"
   redispair::op::install_rbac "${BENCH_NS}"
   redispair::op::start "${BENCH_NS}"
+  local rss_start_kb
+  rss_start_kb="$(operator_rss_kb)"
   extract_credentials
 
   local base="${SERVER}/apis/redispair.io/v1alpha1/namespaces/${BENCH_NS}/redispairs"
@@ -204,14 +220,13 @@ main() {
   rec1="$(redispair::op::metric redispair_reconcile_total)"
   redispair::log::info "steady state: 30 s with nothing changing"
   sleep 30
-  local req2 rec2 writes rss_kb pid
+  local req2 rec2 writes rss_kb
   req2="$(redispair::op::metric redispair_api_requests_total)"
   rec2="$(redispair::op::metric redispair_reconcile_total)"
   writes="$(redispair::op::metric redispair_api_write_requests_total)"
   redispair::log::info "status under write load: one RedisPair Ready on loopback, ${BENCH_LOAD_SECONDS} s of writes"
   measure_status_under_load
-  pid="$(cat "${REDISPAIR_OP_DIR}/operator.pid")"
-  rss_kb="$(awk '/^VmRSS/ { print $2 }' "/proc/${pid}/status")"
+  rss_kb="$(operator_rss_kb)"
 
   echo
   echo "operator benchmark (${BENCH_APPLIES} RedisPairs, control plane only, Kubernetes ${KUBE_VERSION})"
@@ -230,7 +245,10 @@ main() {
     "$(awk -v w="${LOAD_WRITES}" -v ms="${LOAD_MS}" 'BEGIN { printf "%.2f", w * 60000 / ms }')" "${LOAD_WRITES}" \
     "$((LOAD_MS / 1000))" "$(awk -v b="${LOAD_BYTES}" -v ms="${LOAD_MS}" 'BEGIN { printf "%.2f", b / ms / 1000 }')" \
     "${LOAD_STILL_READY}"
-  printf '  operator RSS when idle        %s KiB (%s RedisPairs cached)\n' "${rss_kb}" "${BENCH_APPLIES}"
+  printf '  operator RSS when idle        %s KiB (%.1f MiB) with %s RedisPairs cached\n' \
+    "${rss_kb}" "$(awk -v k="${rss_kb}" 'BEGIN { print k / 1024 }')" "${BENCH_APPLIES}"
+  printf '  reference: RSS after start    %s KiB (%.1f MiB), caches empty\n' \
+    "${rss_start_kb}" "$(awk -v k="${rss_start_kb}" 'BEGIN { print k / 1024 }')"
 }
 
 main "$@"
