@@ -43,10 +43,11 @@ Controller::Controller(kube::KubeClient* client, Metrics* metrics, ReplicationPr
   deps.now_rfc3339 = NowRfc3339;
   deps.caches[kRedisPairs] = Watch(kRedisPairs, /*children_only=*/false);
   // The children, and what they make: pods from the pod templates, the master's claim from its
-  // volumeClaimTemplate, all labelled as the operator's. The user's own Secret is read directly.
+  // volumeClaimTemplate, all labelled as the operator's. Secrets are read by name: a watch, even
+  // of labelled Secrets only, needs list and watch on every Secret of the namespace.
   for (const kube::Resource& resource :
-       {kube::kStatefulSets, kube::kDeployments, kube::kServices, kube::kCronJobs, kube::kSecrets,
-        kube::kPods, kube::kPersistentVolumeClaims}) {
+       {kube::kStatefulSets, kube::kDeployments, kube::kServices, kube::kCronJobs, kube::kPods,
+        kube::kPersistentVolumeClaims}) {
     deps.caches[resource] = Watch(resource, /*children_only=*/true);
   }
   reconciler_ = std::make_unique<Reconciler>(std::move(deps));
@@ -79,7 +80,7 @@ Informer* Controller::Watch(const kube::Resource& resource, bool children_only) 
 
 void Controller::Enqueue(const StoreChange& change, bool is_redispair) {
   if (is_redispair) {
-    queue_.Add(change.key);
+    if (generations_.Admit(change)) queue_.Add(change.key);
     return;
   }
   const json& meta = Field(*change.object, "metadata");

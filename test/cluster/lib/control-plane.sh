@@ -57,6 +57,10 @@ source "${REDISPAIR_CP_ROOT}/test/cluster/lib/pki.sh"
 # Extra flags, split on whitespace, appended last (so they win).
 : "${ETCD_EXTRA_ARGS:=}"
 : "${APISERVER_EXTRA_ARGS:=}"
+# The API server's audit log: requests of service accounts outside kube-system (the policy file says which), so
+# that tests can compare what a component did with what its RBAC grants. Empty APISERVER_AUDIT_LOG turns it off.
+: "${APISERVER_AUDIT_POLICY:=${REDISPAIR_CP_ROOT}/test/cluster/audit-policy.yaml}"
+: "${APISERVER_AUDIT_LOG:=${REDISPAIR_CLUSTER_DIR}/logs/audit.log}"
 : "${KCM_EXTRA_ARGS:=}"
 : "${SCHEDULER_EXTRA_ARGS:=}"
 # Named timeouts (seconds); the poll interval is REDISPAIR_PROCESS_POLL_INTERVAL (scripts/lib/process.sh).
@@ -195,7 +199,9 @@ redispair::cp::start_apiserver_process() {
     --service-node-port-range="${SERVICE_NODE_PORT_RANGE}"
     "--authorization-mode=Node,RBAC"
     # The default plugin list (which has PodSecurity) plus NodeRestriction, as kubeadm and minikube run it.
-    --enable-admission-plugins=NodeRestriction
+    # OwnerReferencesPermissionEnforcement as on OpenShift: setting blockOwnerDeletion needs update on the owner's
+    # finalizers, which the operator's Role must then grant.
+    "--enable-admission-plugins=NodeRestriction,OwnerReferencesPermissionEnforcement"
     --allow-privileged=true
     # Without a grace period, SIGTERM leaves kube-apiserver waiting ~60 s for open watch connections (from the
     # controller-manager, the scheduler, the operator) before it exits; with one it closes them and exits in ~2 s.
@@ -204,6 +210,10 @@ redispair::cp::start_apiserver_process() {
     --v=1
   )
   [[ -n "${APISERVER_ADVERTISE_ADDRESS}" ]] && args+=(--advertise-address="${APISERVER_ADVERTISE_ADDRESS}")
+  if [[ -n "${APISERVER_AUDIT_LOG}" ]]; then
+    args+=(--audit-policy-file="${APISERVER_AUDIT_POLICY}" --audit-log-path="${APISERVER_AUDIT_LOG}"
+      --audit-log-maxsize=100 --audit-log-maxbackup=1)
+  fi
   # shellcheck disable=SC2206 # word splitting of the *_EXTRA_ARGS strings is the documented contract
   args+=(${APISERVER_EXTRA_ARGS})
   redispair::log::step "starting kube-apiserver on $(redispair::cp::apiserver_url)"

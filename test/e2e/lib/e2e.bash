@@ -29,6 +29,9 @@
 : "${E2E_DELETE_TIMEOUT:=180}"     # a namespace from an earlier run is gone
 : "${E2E_LOCK_WAIT:=1800}"         # another suite holds namespace redis of the cluster
 : "${E2E_LOCK_HOLD:=3600}"         # the longest this suite holds it
+: "${E2E_LOAD_SECONDS:=120}"       # the write load of the quiet-status test, and its rate: keys of 1 KiB per
+: "${E2E_LOAD_KEYS:=1000}"         # chunk (about 1 MiB), chunks a second
+: "${E2E_LOAD_CHUNKS_PER_SECOND:=2}"
 # The operator Deployment applied; a changed copy can be tried without editing deploy/.
 : "${E2E_OPERATOR_MANIFEST:=}"
 
