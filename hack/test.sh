@@ -123,18 +123,18 @@ run_bats() {
 
 plane_running() {
   (
-    # shellcheck source=test/cluster/lib/control-plane.sh
-    source "${ROOT}/test/cluster/lib/control-plane.sh"
+    # shellcheck source=localcluster/lib/control-plane.sh
+    source "${ROOT}/localcluster/lib/control-plane.sh"
     redispair::cp::is_healthy
   ) >/dev/null 2>&1
 }
 
 cluster_running() {
   (
-    # shellcheck source=test/cluster/lib/cluster.sh
-    source "${ROOT}/test/cluster/lib/cluster.sh"
-    # shellcheck source=test/cluster/lib/node.sh
-    source "${ROOT}/test/cluster/lib/node.sh"
+    # shellcheck source=localcluster/lib/cluster.sh
+    source "${ROOT}/localcluster/lib/cluster.sh"
+    # shellcheck source=localcluster/lib/node.sh
+    source "${ROOT}/localcluster/lib/node.sh"
     redispair::node::running node-a kubelet
   ) >/dev/null 2>&1
 }
@@ -162,7 +162,7 @@ main() {
   run_lint
   if ((unit_only == 0)); then
     redispair::log::info "test-cluster binaries (built once, cached outside the repo)"
-    "${ROOT}/test/cluster/build-binaries.sh"
+    "${ROOT}/localcluster/build-binaries.sh"
     local plane_was_running=0 cluster_was_running=0
     plane_running && plane_was_running=1
     cluster_running && cluster_was_running=1
@@ -171,11 +171,11 @@ main() {
     # Leave the machine as found: stop what this run started.
     if ((cluster_was_running == 0)) && cluster_running; then
       redispair::log::info "stopping the two-node cluster this run started"
-      "${ROOT}/test/cluster/cluster-down.sh" >/dev/null
+      "${ROOT}/localcluster/cluster-down.sh" >/dev/null
     fi
     if ((plane_was_running == 0)) && plane_running; then
       redispair::log::info "stopping the control plane this run started"
-      "${ROOT}/test/cluster/control-plane-down.sh" >/dev/null
+      "${ROOT}/localcluster/control-plane-down.sh" >/dev/null
     fi
   fi
 

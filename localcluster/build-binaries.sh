@@ -6,11 +6,11 @@
 # local paths; so each build uses a throw-away wrapper module that pins the staging modules to v0.Y.Z instead.
 set -o errexit -o nounset -o pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/lib/log.sh
 source "${ROOT}/scripts/lib/log.sh"
-# shellcheck source=test/cluster/versions.sh
-source "${ROOT}/test/cluster/versions.sh"
+# shellcheck source=localcluster/versions.sh
+source "${ROOT}/localcluster/versions.sh"
 redispair::log::install_err_trap
 
 readonly KUBE_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)

@@ -5,17 +5,17 @@
 # is added; a second run on a healthy cluster changes nothing.
 set -o errexit -o nounset -o pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# shellcheck source=test/cluster/lib/cluster.sh
-source "${ROOT}/test/cluster/lib/cluster.sh"
-# shellcheck source=test/cluster/lib/network.sh
-source "${ROOT}/test/cluster/lib/network.sh"
-# shellcheck source=test/cluster/lib/node.sh
-source "${ROOT}/test/cluster/lib/node.sh"
-# shellcheck source=test/cluster/lib/images.sh
-source "${ROOT}/test/cluster/lib/images.sh"
-# shellcheck source=test/cluster/lib/addons.sh
-source "${ROOT}/test/cluster/lib/addons.sh"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=localcluster/lib/cluster.sh
+source "${ROOT}/localcluster/lib/cluster.sh"
+# shellcheck source=localcluster/lib/network.sh
+source "${ROOT}/localcluster/lib/network.sh"
+# shellcheck source=localcluster/lib/node.sh
+source "${ROOT}/localcluster/lib/node.sh"
+# shellcheck source=localcluster/lib/images.sh
+source "${ROOT}/localcluster/lib/images.sh"
+# shellcheck source=localcluster/lib/addons.sh
+source "${ROOT}/localcluster/lib/addons.sh"
 redispair::log::install_err_trap
 
 usage() {
@@ -32,7 +32,7 @@ Starts (or completes) the two-node test cluster and prints the KUBECONFIG export
   add-ons         StorageClass standard (default, WaitForFirstConsumer, local PVs per node), CoreDNS (kube-dns
                   at ${REDISPAIR_CLUSTER_DNS})
 Binaries come from ${K8S_BIN_DIR} (build-binaries.sh builds them when missing).
-Tear down with test/cluster/cluster-down.sh [--purge]. Needs root.
+Tear down with localcluster/cluster-down.sh [--purge]. Needs root.
 
 Environment: REDISPAIR_CLUSTER_DIR, REDISPAIR_NODES_DIR, APISERVER_PORT, ETCD_CLIENT_PORT, ETCD_PEER_PORT,
 KCM_PORT, SCHEDULER_PORT, REDISPAIR_CACHE, REDISPAIR_BRIDGE, REDISPAIR_NODE_SUBNET_PREFIX, LOCAL_PVS_PER_NODE,
@@ -62,7 +62,7 @@ redispair::cluster_up::ensure_binaries() {
   for bin in etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl coredns; do
     if [[ ! -x "${K8S_BIN_DIR}/${bin}" ]]; then
       redispair::log::info "${bin} is not in ${K8S_BIN_DIR}; running build-binaries.sh"
-      "${ROOT}/test/cluster/build-binaries.sh"
+      "${ROOT}/localcluster/build-binaries.sh"
       return 0
     fi
   done
@@ -80,7 +80,7 @@ redispair::cluster_up::lock() {
 redispair::cluster_up::control_plane() {
   redispair::cluster::export_env
   # Its output is indented under ours; the KUBECONFIG line is printed at the end instead.
-  "${ROOT}/test/cluster/control-plane-up.sh" | grep -v '^export KUBECONFIG=' | sed 's/^/    /'
+  "${ROOT}/localcluster/control-plane-up.sh" | grep -v '^export KUBECONFIG=' | sed 's/^/    /'
 }
 
 redispair::cluster_up::_node_ready() {

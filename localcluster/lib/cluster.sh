@@ -100,7 +100,7 @@ redispair::cluster::export_env() {
 }
 
 # The control-plane library reads the defaults above when it is loaded.
-# shellcheck source=test/cluster/lib/control-plane.sh
+# shellcheck source=localcluster/lib/control-plane.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/control-plane.sh"
 
 # Holds the cluster's namespace-redis lock for a test file: the suites that deploy into namespace

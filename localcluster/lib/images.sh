@@ -54,7 +54,7 @@ redispair::images::podman() {
   local conf="${REDISPAIR_IMAGE_CACHE}/containers.conf"
   if [[ ! -s "${conf}" ]]; then
     mkdir -p "${REDISPAIR_IMAGE_CACHE}"
-    printf '%s\n' '# written by test/cluster/lib/images.sh' '[containers]' 'default_ulimits = []' \
+    printf '%s\n' '# written by localcluster/lib/images.sh' '[containers]' 'default_ulimits = []' \
       '[engine]' 'cgroup_manager = "cgroupfs"' 'runtime = "runc"' >"${conf}"
   fi
   local -a store=()
@@ -116,7 +116,7 @@ redispair::images::_key() {
   local name="$1"
   local root dir
   root="$(redispair::images::_root)"
-  dir="${root}/test/cluster/images/${name}"
+  dir="${root}/localcluster/images/${name}"
   case "${name}" in
     pause) redispair::images::_hash "${dir}" -- "$(gcc --version | head -n1)" ;;
     coredns) redispair::images::_hash "${dir}" "${K8S_BIN_DIR}/coredns" -- "${COREDNS_VERSION}" ;;
@@ -162,17 +162,17 @@ redispair::images::build() {
   context="$(mktemp -d "${REDISPAIR_IMAGE_CACHE}/context.XXXXXX")"
   case "${name}" in
     pause)
-      gcc -Os -s -static -Wall -Werror -o "${context}/pause" "${root}/test/cluster/images/pause/pause.c" || return 1
-      build+=(-f "${root}/test/cluster/images/pause/Containerfile" "${context}")
+      gcc -Os -s -static -Wall -Werror -o "${context}/pause" "${root}/localcluster/images/pause/pause.c" || return 1
+      build+=(-f "${root}/localcluster/images/pause/Containerfile" "${context}")
       ;;
     coredns)
       cp "${K8S_BIN_DIR}/coredns" "${context}/coredns"
-      build+=(-f "${root}/test/cluster/images/coredns/Containerfile" "${context}")
+      build+=(-f "${root}/localcluster/images/coredns/Containerfile" "${context}")
       ;;
     redis)
       redispair::images::ensure_base || return 1
-      cp "${root}/test/cluster/images/redis/docker-entrypoint.sh" "${context}/"
-      build+=(-f "${root}/test/cluster/images/redis/Containerfile" "${context}")
+      cp "${root}/localcluster/images/redis/docker-entrypoint.sh" "${context}/"
+      build+=(-f "${root}/localcluster/images/redis/Containerfile" "${context}")
       ;;
     operator)
       redispair::images::ensure_base || return 1

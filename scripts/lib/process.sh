@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Background processes with pid files, for every place that runs one: the local control plane
-# (test/cluster/lib/control-plane.sh), the nodes' daemons (test/cluster/lib/node.sh) and the port-forwards of
+# (localcluster/lib/control-plane.sh), the nodes' daemons (localcluster/lib/node.sh) and the port-forwards of
 # scripts/_dev_vars.sh (scripts/lib/portforward.sh). Also the poll loop and the timing helpers they share.
 # Sourcing this file only defines functions and defaulted variables. Works in bash 3.2+ and zsh, because the
 # port-forwards start from the user's shell; it reads /proc on Linux and asks ps(1) elsewhere (macOS).

@@ -6,14 +6,14 @@
 bats_require_minimum_version 1.5.0
 
 ROOT="$(cd "${BATS_TEST_DIRNAME}/../.." && pwd)"
-UP="${ROOT}/test/cluster/cluster-up.sh"
-DOWN="${ROOT}/test/cluster/cluster-down.sh"
-SHIM="${ROOT}/test/cluster/bin/minikube"
+UP="${ROOT}/localcluster/cluster-up.sh"
+DOWN="${ROOT}/localcluster/cluster-down.sh"
+SHIM="${ROOT}/localcluster/bin/minikube"
 
-# shellcheck source=test/cluster/lib/cluster.sh
-source "${ROOT}/test/cluster/lib/cluster.sh"
-# shellcheck source=test/cluster/lib/node.sh
-source "${ROOT}/test/cluster/lib/node.sh"
+# shellcheck source=localcluster/lib/cluster.sh
+source "${ROOT}/localcluster/lib/cluster.sh"
+# shellcheck source=localcluster/lib/node.sh
+source "${ROOT}/localcluster/lib/node.sh"
 
 # What of the machine the cluster could leave behind, one item per line, sorted: processes of the cluster's kind
 # (by binary or by node cgroup), mounts, network namespaces, links, routes, host iptables rules (without
