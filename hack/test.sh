@@ -88,7 +88,7 @@ run_unit() {
 run_lint() {
   redispair::log::info "lint: shellcheck and clang-format"
   local -a scripts cxx
-  mapfile -t scripts < <(cd "${ROOT}" && git ls-files '*.sh' '*.bash' 'scripts/*' 'hack/*' '.ci/*' | sort -u |
+  mapfile -t scripts < <(cd "${ROOT}" && git ls-files '*.sh' '*.bash' 'scripts/*' 'hack/*' '.ci/*' 'localcluster/bin/*' | sort -u |
     while IFS= read -r f; do [[ -f "${f}" ]] && head -c 200 "${f}" | grep -qE '^#!.*(ba)?sh|shell=bash' && echo "${f}"; done)
   if (cd "${ROOT}" && shellcheck -x "${scripts[@]}"); then
     PASSED=$((PASSED + 1))

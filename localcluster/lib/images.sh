@@ -62,6 +62,13 @@ redispair::images::podman() {
   CONTAINERS_CONF="${conf}" podman "${store[@]}" --cgroup-manager=cgroupfs --runtime runc "$@"
 }
 
+# podman ARGS..., its output to LOG only.
+redispair::images::_podman_logged() {
+  local log="$1"
+  shift
+  redispair::images::podman "$@" >"${log}" 2>&1
+}
+
 redispair::images::_has() { redispair::images::podman image exists "$1" 2>/dev/null; }
 
 # Prints the sha256 of the named files' contents and names (directories recursively, sorted; names relative to
@@ -181,7 +188,7 @@ redispair::images::build() {
   esac
   local start="${SECONDS}"
   redispair::log::step "image ${ref}: building (log: ${log})"
-  if ! redispair::images::podman "${build[@]}" >"${log}" 2>&1; then
+  if ! redispair::process::with_progress "image ${ref}" redispair::images::_podman_logged "${log}" "${build[@]}"; then
     rm -rf "${context}"
     redispair::log::error "building ${ref} failed; last lines of ${log}:"
     tail -n 30 "${log}" >&2

@@ -77,7 +77,7 @@ teardown_file() {
   fi
 }
 
-@test "cluster-up, cluster-down and the minikube shim answer --help" {
+@test "cluster-up, cluster-down and the minikube-compatible command answer --help; it never calls itself minikube" {
   run "${UP}" --help
   [ "${status}" -eq 0 ]
   [[ "${output}" == Usage:* ]]
@@ -86,7 +86,10 @@ teardown_file() {
   [[ "${output}" == *--purge* ]]
   run "${SHIM}" --help
   [ "${status}" -eq 0 ]
-  [[ "${output}" == *"test shim"* ]]
+  [[ "${output}" == *"built-in cluster (localcluster/bin/minikube, a minikube-compatible command; not minikube)"* ]]
+  run "${SHIM}" version
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"not minikube"* ]]
 }
 
 @test "two Ready nodes, node-a and node-b, with distinct IPs and the pinned kubelet" {
