@@ -24,8 +24,9 @@ redispair::log::install_err_trap
 #     behind (so it runs before anything else starts that plane), then the operator against it;
 #   - the two-node cluster with real kubelets (its own control plane): its own suite first, which
 #     starts it, checks that up is idempotent and that down leaves nothing behind; then the scripts
-#     (lint and missing tools, then the full cycle through the minikube shim) and the end-to-end
-#     suite, which bring it up again (warm: seconds).
+#     (the full cycle through the cluster's minikube-compatible command, lint, make up and make down
+#     without minikube (make-up.bats), missing tools) and the end-to-end suite, which bring it up
+#     again (warm: seconds).
 readonly DEFAULT_SUITES=(
   test/importer
   test/redis

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tears the two-node test cluster down: every process of both nodes (daemons, shims, containers), every mount
+# Tears the two-node cluster down: every process of both nodes (daemons, shims, containers), every mount
 # under the nodes' directory, both network namespaces, the bridge and its routes, the nodes' cgroups, then the
 # control plane (control-plane-down.sh). Checks that nothing is left and fails loudly if something is.
 # Safe to run twice, and on a half-started cluster.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Brings up the two-node test cluster: a control plane (control-plane-up.sh, its own instance), two real nodes
+# Brings up the two-node cluster: a control plane (control-plane-up.sh, its own instance), two real nodes
 # (node-a, node-b: containerd + kubelet + kube-proxy, each in its own network namespace), the locally built
 # images in both nodes' containerd, local storage and CoreDNS. Idempotent: what runs is kept, what is missing
 # is added; a second run on a healthy cluster changes nothing.
@@ -22,7 +22,7 @@ usage() {
   cat <<USAGE
 Usage: ${0##*/} [--help]
 
-Starts (or completes) the two-node test cluster and prints the KUBECONFIG export:
+Starts (or completes) the two-node cluster and prints the KUBECONFIG export:
   control plane   Kubernetes ${KUBE_VERSION} + etcd ${ETCD_VERSION} via control-plane-up.sh, state ${REDISPAIR_CLUSTER_DIR},
                   kube-apiserver on :${APISERVER_PORT} (nodes reach it at $(redispair::cluster::apiserver_node_url))
   nodes           $(for n in "${REDISPAIR_NODES[@]}"; do printf '%s=%s (netns %s, pods %s)  ' "${n}" "$(redispair::cluster::node_ip "${n}")" "$(redispair::cluster::netns "${n}")" "$(redispair::cluster::pod_cidr "${n}")"; done)
@@ -114,7 +114,7 @@ main() {
   start="$(redispair::process::now)"
   redispair::cluster_up::check_prerequisites
   redispair::cluster_up::lock
-  redispair::log::info "test cluster: control plane + ${REDISPAIR_NODES[*]} (state ${REDISPAIR_CLUSTER_DIR}, ${REDISPAIR_NODES_DIR})"
+  redispair::log::info "two-node cluster (real Kubernetes ${KUBE_VERSION}): control plane + ${REDISPAIR_NODES[*]} (state ${REDISPAIR_CLUSTER_DIR}, ${REDISPAIR_NODES_DIR})"
 
   phase="$(redispair::process::now)"
   redispair::log::info "binaries (${K8S_BIN_DIR})"

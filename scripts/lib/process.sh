@@ -13,7 +13,7 @@
 #                                           returns 1 after SECS seconds; says "waiting for WHAT" every 5 s
 #   redispair::process::with_progress WHAT CMD...  runs CMD (its output as it comes), saying "WHAT: still
 #                                           running, Ns" every REDISPAIR_PROCESS_PROGRESS_INTERVAL seconds, and
-#                                           "WHAT: done in Ns" at the end; returns CMD's status
+#                                           then "WHAT: done in Ns"; returns CMD's status
 #   redispair::process::alive PID [EXE]     PID is a running process (a zombie is not); with EXE, one whose
 #                                           executable is named EXE, so that a pid reused by another program
 #                                           does not count. An empty or non-numeric PID is not alive.
@@ -88,18 +88,19 @@ redispair::process::poll() {
 redispair::process::with_progress() {
   local what="$1"
   shift
-  local start="${SECONDS}" next=$((SECONDS + REDISPAIR_PROCESS_PROGRESS_INTERVAL)) pid rc=0
+  local start="${SECONDS}" next=$((SECONDS + REDISPAIR_PROCESS_PROGRESS_INTERVAL)) pid rc=0 noted=0
   "$@" &
   pid=$!
   while kill -0 "${pid}" 2>/dev/null; do
     if ((SECONDS >= next)); then
       redispair::log::step "${what}: still running, $((SECONDS - start))s"
+      noted=1
       next=$((SECONDS + REDISPAIR_PROCESS_PROGRESS_INTERVAL))
     fi
     sleep 1
   done
   wait "${pid}" || rc=$?
-  ((rc != 0)) || redispair::log::step "${what}: done in $((SECONDS - start))s"
+  ((rc != 0 || noted == 0)) || redispair::log::step "${what}: done in $((SECONDS - start))s"
   return "${rc}"
 }
 

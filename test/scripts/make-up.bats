@@ -1,0 +1,132 @@
+#!/usr/bin/env bats
+# `make up` and `make down` on a machine without minikube (a PATH without it), as the README's Quick start runs
+# them: the built-in two-node cluster of localcluster/, the whole workflow on it, and nothing left behind.
+# Needs Linux and root. The cluster instance is REDISPAIR_CLUSTER_INSTANCE's, as for every cluster suite; the
+# user's kubeconfig is a file of this suite's (KUBECONFIG), never ~/.kube/config.
+
+bats_require_minimum_version 1.5.0
+
+load lib/helpers
+
+# make up from nothing: the cluster's start, the operator's rollout, the RedisPair, the first INFO job.
+: "${RP_MAKE_UP_TIMEOUT:=1800}"
+
+setup_file() {
+  [[ "$(uname -s)" == Linux && "${EUID}" -eq 0 ]] || skip "the built-in cluster needs Linux and root"
+  # shellcheck source=localcluster/lib/cluster.sh
+  source "${RP_ROOT}/localcluster/lib/cluster.sh"
+  export REDISPAIR_CLUSTER_DIR REDISPAIR_NODES_DIR REDISPAIR_NAME_PREFIX
+  export NOMK_PATH
+  NOMK_PATH="$(rp::path_without "${BATS_FILE_TMPDIR}/bin" minikube)"
+  # The user's kubeconfig, with a context of their own that make up and make down must keep.
+  export KUBECONFIG="${BATS_FILE_TMPDIR}/kubeconfig"
+  rp::dead_kubeconfig "${KUBECONFIG}"
+  export XDG_STATE_HOME="${BATS_FILE_TMPDIR}/state" NO_COLOR=1
+  # Namespace "redis" of this instance's cluster is also what test/e2e and cycle.bats deploy into.
+  redispair::cluster::lock_namespace 1800 "${RP_MAKE_UP_TIMEOUT}"
+}
+
+teardown_file() {
+  [[ "$(uname -s)" == Linux && "${EUID}" -eq 0 ]] || return 0
+  # A failure half way must not leave a cluster running.
+  PATH="${NOMK_PATH}" make -C "${RP_ROOT}" --no-print-directory down YES=1 >/dev/null 2>&1 || true
+  redispair::cluster::unlock_namespace
+}
+
+# The machine as the cluster could leave it: its processes (by state directory), mounts, network namespaces and
+# links (by name prefix), host iptables rules that name them, and node cgroups.
+leftovers() {
+  local dir cmdline
+  for dir in /proc/[0-9]*; do
+    cmdline="$(tr '\0' ' ' <"${dir}/cmdline" 2>/dev/null)" || continue
+    [[ "${cmdline}" == *"${REDISPAIR_CLUSTER_DIR}"* ]] && echo "process ${dir#/proc/} ${cmdline:0:80}"
+  done
+  findmnt -rn -o TARGET | grep -e "^${REDISPAIR_NODES_DIR}" -e "^${REDISPAIR_CLUSTER_DIR}" | sed 's/^/mount /'
+  ip netns list | awk -v p="${REDISPAIR_NAME_PREFIX}" 'index($1, p) == 1 { print "netns " $1 }'
+  ip -o link show | awk -F': ' -v p="${REDISPAIR_NAME_PREFIX}" 'index($2, p) == 1 { print "link " $2 }'
+  { iptables-save; ip6tables-save; } 2>/dev/null | grep -F -e "${REDISPAIR_NAME_PREFIX}" -e "${REDISPAIR_NODE_SUBNET_PREFIX}." |
+    sed 's/^/iptables /'
+  find /sys/fs/cgroup -maxdepth 2 -name "${REDISPAIR_NAME_PREFIX}node-*" 2>/dev/null | sed 's/^/cgroup /'
+  return 0
+}
+
+k() { kubectl --context redispair "$@"; }
+
+@test "CLUSTER=minikube without minikube: make up stops at once, says what to install, and starts nothing" {
+  run env PATH="${NOMK_PATH}" CLUSTER=minikube make -C "${RP_ROOT}" --no-print-directory up
+  echo "${output}"
+  [ "${status}" -ne 0 ]
+  [[ "${output}" == *"CLUSTER=minikube: using minikube only"* ]]
+  [[ "${output}" == *"minikube"*"install"* ]]
+  [[ "${output}" != *"built-in cluster profile"* ]]
+  run leftovers
+  [ -z "${output}" ]
+}
+
+@test "CLUSTER=other is refused with the choices" {
+  run env PATH="${NOMK_PATH}" CLUSTER=kind make -C "${RP_ROOT}" --no-print-directory up
+  [ "${status}" -ne 0 ]
+  [[ "${output}" == *"use CLUSTER=minikube or CLUSTER=local"* ]]
+}
+
+@test "make up without minikube: the built-in cluster, a Ready pair on two nodes, the INFO CronJob, the data imported" {
+  local start="${SECONDS}"
+  run --separate-stderr env PATH="${NOMK_PATH}" timeout "${RP_MAKE_UP_TIMEOUT}" make -C "${RP_ROOT}" --no-print-directory up
+  echo "${output}"
+  # shellcheck disable=SC2154 # set by run --separate-stderr
+  echo "${stderr}" >&2
+  echo "make up took $((SECONDS - start))s" >&3
+  [ "${status}" -eq 0 ]
+  [[ "${stderr}" == *"minikube not found: using the built-in two-node cluster (real Kubernetes ${KUBE_VERSION}, built from source"*"set CLUSTER=minikube to refuse"* ]]
+  # Its own output never calls the built-in cluster minikube: what runs as `minikube` says what it is.
+  [[ "${output}" == *"creating built-in cluster profile redispair"* ]]
+  [[ "${output}" == *"not minikube"* ]]
+  [[ "${output}" != *"minikube profile"* ]]
+  [[ "${output}" == *"Redis is up."* ]]
+
+  # The profile's context was written into the user's kubeconfig, next to their own.
+  run kubectl config get-contexts -o name
+  [[ "${output}" == *redispair* && "${output}" == *dead* ]]
+  run k get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}'
+  [ "${output}" == $'node-a=True\nnode-b=True' ]
+  run k -n redis get redispair redis -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'
+  [ "${output}" == True ]
+  local master_node replica_node
+  master_node="$(k -n redis get pod redis-master-0 -o jsonpath='{.spec.nodeName}')"
+  replica_node="$(k -n redis get pod -l app.kubernetes.io/component=replica -o jsonpath='{.items[0].spec.nodeName}')"
+  [ -n "${master_node}" ]
+  [ -n "${replica_node}" ]
+  [ "${master_node}" != "${replica_node}" ]
+  run k -n redis get cronjob redis-info -o jsonpath='{.spec.schedule}'
+  [ "${output}" == "*/1 * * * *" ]
+  # Every key of import/redis/data.txt, on the master and on the replica (21 keys; queue:jobs is deleted, then pushed again).
+  run k -n redis exec redis-master-0 -c redis -- redis-cli -p 6379 dbsize
+  [ "${output}" == 21 ]
+  run k -n redis exec deploy/redis-replica -c redis -- redis-cli -p 6379 dbsize
+  [ "${output}" == 21 ]
+}
+
+@test "_dev_vars.sh in bash against the built-in cluster gives addresses where redis-cli reads the imported data" {
+  local out
+  out="$(PATH="${RP_ROOT}/localcluster/bin:${NOMK_PATH}" bash -c '
+    source scripts/_dev_vars.sh >/dev/null 2>&1 || exit 1
+    redis-cli -h "${REDIS_MASTER_HOST_PORT%:*}" -p "${REDIS_MASTER_HOST_PORT#*:}" get Hello
+    redis-cli -h "${REDIS_SLAVE_HOST_PORT%:*}" -p "${REDIS_SLAVE_HOST_PORT#*:}" dbsize' </dev/null)"
+  [ "${out}" == $'World\n21' ]
+}
+
+@test "make down leaves no process, mount, network namespace, link, iptables rule or cgroup, nor its kubeconfig context" {
+  run env PATH="${NOMK_PATH}" make -C "${RP_ROOT}" --no-print-directory down YES=1
+  echo "${output}"
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"deleted built-in cluster profile redispair"* ]]
+  run leftovers
+  echo "left behind: ${output}"
+  [ -z "${output}" ]
+  run kubectl config get-contexts -o name
+  [ "${output}" == dead ]
+  # Twice is fine: nothing to delete.
+  run env PATH="${NOMK_PATH}" make -C "${RP_ROOT}" --no-print-directory down YES=1
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"built-in cluster profile redispair does not exist: nothing to delete"* ]]
+}
