@@ -115,9 +115,22 @@ k() { kubectl --context redispair "$@"; }
   [ "${out}" == $'World\n21' ]
 }
 
+@test "make up again, with everything up, changes nothing and keeps the data" {
+  local start="${SECONDS}"
+  run env PATH="${NOMK_PATH}" make -C "${RP_ROOT}" --no-print-directory up
+  echo "${output}"
+  echo "make up (warm, everything up) took $((SECONDS - start))s" >&3
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"already exists with 2 node(s)"* ]]
+  run k -n redis exec redis-master-0 -c redis -- redis-cli -p 6379 dbsize
+  [ "${output}" == 21 ]
+}
+
 @test "make down leaves no process, mount, network namespace, link, iptables rule or cgroup, nor its kubeconfig context" {
+  local start="${SECONDS}"
   run env PATH="${NOMK_PATH}" make -C "${RP_ROOT}" --no-print-directory down YES=1
   echo "${output}"
+  echo "make down took $((SECONDS - start))s" >&3
   [ "${status}" -eq 0 ]
   [[ "${output}" == *"deleted built-in cluster profile redispair"* ]]
   run leftovers
