@@ -15,7 +15,7 @@ setup_file() {
   [[ "$(uname -s)" == Linux && "${EUID}" -eq 0 ]] || skip "the built-in cluster needs Linux and root"
   # shellcheck source=localcluster/lib/cluster.sh
   source "${RP_ROOT}/localcluster/lib/cluster.sh"
-  export REDISPAIR_CLUSTER_DIR REDISPAIR_NODES_DIR REDISPAIR_NAME_PREFIX
+  export REDISPAIR_CLUSTER_DIR REDISPAIR_NODES_DIR REDISPAIR_NAME_PREFIX REDISPAIR_POD_CIDR_PREFIX REDISPAIR_NODE_SUBNET_PREFIX
   export NOMK_PATH
   NOMK_PATH="$(rp::path_without "${BATS_FILE_TMPDIR}/bin" minikube)"
   # The user's kubeconfig, with a context of their own that make up and make down must keep.
@@ -34,7 +34,7 @@ teardown_file() {
 }
 
 # The machine as the cluster could leave it: its processes (by state directory), mounts, network namespaces and
-# links (by name prefix), host iptables rules that name them, and node cgroups.
+# links (by name prefix), routes to its nodes and pods, host iptables rules that name them, and node cgroups.
 leftovers() {
   local dir cmdline
   for dir in /proc/[0-9]*; do
@@ -44,6 +44,7 @@ leftovers() {
   findmnt -rn -o TARGET | grep -e "^${REDISPAIR_NODES_DIR}" -e "^${REDISPAIR_CLUSTER_DIR}" | sed 's/^/mount /'
   ip netns list | awk -v p="${REDISPAIR_NAME_PREFIX}" 'index($1, p) == 1 { print "netns " $1 }'
   ip -o link show | awk -F': ' -v p="${REDISPAIR_NAME_PREFIX}" 'index($2, p) == 1 { print "link " $2 }'
+  ip route show | grep -F -e "${REDISPAIR_POD_CIDR_PREFIX}." -e "${REDISPAIR_NODE_SUBNET_PREFIX}." | sed 's/^/route /'
   { iptables-save; ip6tables-save; } 2>/dev/null | grep -F -e "${REDISPAIR_NAME_PREFIX}" -e "${REDISPAIR_NODE_SUBNET_PREFIX}." |
     sed 's/^/iptables /'
   find /sys/fs/cgroup -maxdepth 2 -name "${REDISPAIR_NAME_PREFIX}node-*" 2>/dev/null | sed 's/^/cgroup /'
@@ -126,7 +127,7 @@ k() { kubectl --context redispair "$@"; }
   [ "${output}" == 21 ]
 }
 
-@test "make down leaves no process, mount, network namespace, link, iptables rule or cgroup, nor its kubeconfig context" {
+@test "make down leaves no process, mount, network namespace, link, route, iptables rule or cgroup, nor its kubeconfig context" {
   local start="${SECONDS}"
   run env PATH="${NOMK_PATH}" make -C "${RP_ROOT}" --no-print-directory down YES=1
   echo "${output}"
