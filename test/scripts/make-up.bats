@@ -23,6 +23,7 @@ setup_file() {
   rp::dead_kubeconfig "${KUBECONFIG}"
   export XDG_STATE_HOME="${BATS_FILE_TMPDIR}/state" NO_COLOR=1
   # Namespace "redis" of this instance's cluster is also what test/e2e and cycle.bats deploy into.
+  mkdir -p "${REDISPAIR_CLUSTER_DIR}" # the lock file lives there, and the cluster may not exist yet
   redispair::cluster::lock_namespace 1800 "${RP_MAKE_UP_TIMEOUT}"
 }
 
@@ -68,6 +69,24 @@ k() { kubectl --context redispair "$@"; }
   run env PATH="${NOMK_PATH}" CLUSTER=kind make -C "${RP_ROOT}" --no-print-directory up
   [ "${status}" -ne 0 ]
   [[ "${output}" == *"use CLUSTER=minikube or CLUSTER=local"* ]]
+}
+
+@test "not root: CLUSTER=local is refused with what to do; unset, the scripts guide towards minikube as before" {
+  command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+  # The system's PATH (this suite's PATH directory is root's): it must not hold minikube either.
+  [[ ! -e /usr/bin/minikube && ! -e /bin/minikube ]]
+  local -a nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups env PATH=/usr/bin:/bin)
+  run "${nobody[@]}" CLUSTER=local "${RP_ROOT}/hack/with-cluster.sh" --announce echo ran
+  echo "${output}"
+  [ "${status}" -eq 1 ]
+  [[ "${output}" == *"needs Linux and root"*"install minikube and use CLUSTER=minikube"* ]]
+  [[ "${output}" != *ran* ]]
+  # shellcheck disable=SC2016 # expanded by the child shell
+  run "${nobody[@]}" "${RP_ROOT}/hack/with-cluster.sh" --announce sh -c 'echo "ran with CLUSTER=${CLUSTER:-unset}"'
+  echo "${output}"
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"minikube not found, and the built-in cluster needs Linux and root"* ]]
+  [[ "${output}" == *"ran with CLUSTER=unset"* ]]
 }
 
 @test "make up without minikube: the built-in cluster, a Ready pair on two nodes, the INFO CronJob, the data imported" {
