@@ -68,7 +68,7 @@ choose() {
 
 first_run_note() {
   [[ -x "${K8S_BIN_DIR}/kube-apiserver" ]] && return 0
-  redispair::log::info "first run: Kubernetes ${KUBE_VERSION}, etcd ${ETCD_VERSION} and CoreDNS are built from the Go module proxy, then the images with podman (about 10 minutes on 2 cores; cached in ${REDISPAIR_CACHE})" >&2
+  redispair::log::info "first run: Kubernetes ${KUBE_VERSION}, etcd ${ETCD_VERSION} and CoreDNS are built from the Go module proxy, then the images with podman (measured on 2 busy cores: binaries 6 min, the operator image 16 min; cached in ${REDISPAIR_CACHE}, so once)" >&2
 }
 
 # The numbered scripts' `minikube` is the built-in cluster's command; they word their messages for it when
