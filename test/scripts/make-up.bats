@@ -8,14 +8,15 @@ bats_require_minimum_version 1.5.0
 
 load lib/helpers
 
+# The instance's settings (state directories, name prefix, networks) and KUBE_VERSION, for every test.
+# shellcheck source=localcluster/lib/cluster.sh
+source "${RP_ROOT}/localcluster/lib/cluster.sh"
+
 # make up from nothing: the cluster's start, the operator's rollout, the RedisPair, the first INFO job.
 : "${RP_MAKE_UP_TIMEOUT:=1800}"
 
 setup_file() {
   [[ "$(uname -s)" == Linux && "${EUID}" -eq 0 ]] || skip "the built-in cluster needs Linux and root"
-  # shellcheck source=localcluster/lib/cluster.sh
-  source "${RP_ROOT}/localcluster/lib/cluster.sh"
-  export REDISPAIR_CLUSTER_DIR REDISPAIR_NODES_DIR REDISPAIR_NAME_PREFIX REDISPAIR_POD_CIDR_PREFIX REDISPAIR_NODE_SUBNET_PREFIX
   export NOMK_PATH
   NOMK_PATH="$(rp::path_without "${BATS_FILE_TMPDIR}/bin" minikube)"
   # The user's kubeconfig, with a context of their own that make up and make down must keep.
@@ -54,14 +55,23 @@ leftovers() {
 
 k() { kubectl --context redispair "$@"; }
 
+# Prints how many keys of the imported data the Redis in POD holds (all but the importer's redispair:imports).
+data_keys() {
+  k -n redis exec "$1" -c redis -- redis-cli -p 6379 --scan | grep -cvx 'redispair:imports'
+}
+
 @test "CLUSTER=minikube without minikube: make up stops at once, says what to install, and starts nothing" {
+  leftovers >"${BATS_TEST_TMPDIR}/before"
   run env PATH="${NOMK_PATH}" CLUSTER=minikube make -C "${RP_ROOT}" --no-print-directory up
   echo "${output}"
   [ "${status}" -ne 0 ]
   [[ "${output}" == *"CLUSTER=minikube: using minikube only"* ]]
   [[ "${output}" == *"minikube"*"install"* ]]
   [[ "${output}" != *"built-in cluster profile"* ]]
-  run leftovers
+  # Compared with the machine before: what an earlier suite may still be tearing down is not this run's.
+  leftovers >"${BATS_TEST_TMPDIR}/after"
+  run comm -13 <(sort "${BATS_TEST_TMPDIR}/before") <(sort "${BATS_TEST_TMPDIR}/after")
+  echo "started: ${output}"
   [ -z "${output}" ]
 }
 
@@ -119,20 +129,19 @@ k() { kubectl --context redispair "$@"; }
   [ "${master_node}" != "${replica_node}" ]
   run k -n redis get cronjob redis-info -o jsonpath='{.spec.schedule}'
   [ "${output}" == "*/1 * * * *" ]
-  # Every key of import/redis/data.txt, on the master and on the replica (21 keys; queue:jobs is deleted, then pushed again).
-  run k -n redis exec redis-master-0 -c redis -- redis-cli -p 6379 dbsize
-  [ "${output}" == 21 ]
-  run k -n redis exec deploy/redis-replica -c redis -- redis-cli -p 6379 dbsize
-  [ "${output}" == 21 ]
+  # Every key of import/redis/data.txt, on the master and on the replica: 21 (queue:jobs is deleted, then pushed
+  # again), next to the importer's own record of what it imported, redispair:imports.
+  [ "$(data_keys redis-master-0)" -eq 21 ]
+  [ "$(data_keys deploy/redis-replica)" -eq 21 ]
 }
 
 @test "_dev_vars.sh in bash against the built-in cluster gives addresses where redis-cli reads the imported data" {
   local out
   out="$(PATH="${RP_ROOT}/localcluster/bin:${NOMK_PATH}" bash -c '
-    source scripts/_dev_vars.sh >/dev/null 2>&1 || exit 1
+    source "${RP_ROOT}/scripts/_dev_vars.sh" >/dev/null 2>&1 || exit 1
     redis-cli -h "${REDIS_MASTER_HOST_PORT%:*}" -p "${REDIS_MASTER_HOST_PORT#*:}" get Hello
-    redis-cli -h "${REDIS_SLAVE_HOST_PORT%:*}" -p "${REDIS_SLAVE_HOST_PORT#*:}" dbsize' </dev/null)"
-  [ "${out}" == $'World\n21' ]
+    redis-cli -h "${REDIS_SLAVE_HOST_PORT%:*}" -p "${REDIS_SLAVE_HOST_PORT#*:}" hget user:1000 name' </dev/null)"
+  [ "${out}" == $'World\nAda Lovelace' ]
 }
 
 @test "make up again, with everything up, changes nothing and keeps the data" {
@@ -142,8 +151,7 @@ k() { kubectl --context redispair "$@"; }
   echo "make up (warm, everything up) took $((SECONDS - start))s" >&3
   [ "${status}" -eq 0 ]
   [[ "${output}" == *"already exists with 2 node(s)"* ]]
-  run k -n redis exec redis-master-0 -c redis -- redis-cli -p 6379 dbsize
-  [ "${output}" == 21 ]
+  [ "$(data_keys redis-master-0)" -eq 21 ]
 }
 
 @test "make down leaves no process, mount, network namespace, link, route, iptables rule or cgroup, nor its kubeconfig context" {
