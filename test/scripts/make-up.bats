@@ -40,7 +40,8 @@ teardown_file() {
 leftovers() {
   local dir cmdline
   for dir in /proc/[0-9]*; do
-    cmdline="$(tr '\0' ' ' <"${dir}/cmdline" 2>/dev/null)" || continue
+    # stderr first: a process that ends between the glob and the read is no error message.
+    cmdline="$(tr '\0' ' ' 2>/dev/null <"${dir}/cmdline")" || continue
     [[ "${cmdline}" == *"${REDISPAIR_CLUSTER_DIR}"* ]] && echo "process ${dir#/proc/} ${cmdline:0:80}"
   done
   findmnt -rn -o TARGET | grep -e "^${REDISPAIR_NODES_DIR}" -e "^${REDISPAIR_CLUSTER_DIR}" | sed 's/^/mount /'
