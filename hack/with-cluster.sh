@@ -7,9 +7,8 @@
 #   CLUSTER unset      minikube when it is installed; else the built-in cluster where it can run (Linux, root);
 #                      else minikube (the scripts then say how to install it, as before)
 #
-# Usage: hack/with-cluster.sh [--announce] [--next] [COMMAND ARGS...]
+# Usage: hack/with-cluster.sh [--announce] [COMMAND ARGS...]
 #   --announce   say which cluster is used and why (make runs it on its first step)
-#   --next       print what to run next in the user's shell (make up's last step)
 set -o errexit -o nounset -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +20,7 @@ source "${ROOT}/localcluster/versions.sh"
 redispair::log::install_err_trap
 
 usage() {
-  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # The built-in cluster needs network namespaces, mounts and cgroups.
@@ -81,21 +80,8 @@ use_local() {
   export OPERATOR_IMAGE
 }
 
-print_next() {
-  local cluster="$1"
-  echo
-  echo "Redis is up. In your shell (bash or zsh), run:"
-  if [[ "${cluster}" == local ]]; then
-    # _dev_vars.sh asks `minikube ip`: here that is the built-in cluster's command.
-    echo "  PATH=\"${ROOT}/localcluster/bin:\${PATH}\" source scripts/_dev_vars.sh"
-  else
-    echo "  source scripts/_dev_vars.sh"
-  fi
-  echo "  redis-cli -h \"\${REDIS_MASTER_HOST_PORT%:*}\" -p \"\${REDIS_MASTER_HOST_PORT#*:}\" get Hello"
-}
-
 main() {
-  local announce=0 next=0
+  local announce=0
   while (($# > 0)); do
     case "$1" in
       -h | --help)
@@ -103,7 +89,6 @@ main() {
         return 0
         ;;
       --announce) announce=1 ;;
-      --next) next=1 ;;
       *) break ;;
     esac
     shift
@@ -114,7 +99,6 @@ main() {
     ((announce == 0)) || first_run_note
     use_local
   fi
-  ((next == 0)) || print_next "${cluster}"
   (($# == 0)) || exec "$@"
 }
 

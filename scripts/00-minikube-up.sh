@@ -10,6 +10,8 @@ readonly ROOT
 source "${ROOT}/scripts/lib/log.sh"
 # shellcheck source=scripts/lib/prereq.sh
 source "${ROOT}/scripts/lib/prereq.sh"
+# shellcheck source=scripts/lib/args.sh
+source "${ROOT}/scripts/lib/args.sh"
 # shellcheck source=scripts/lib/k8s.sh
 source "${ROOT}/scripts/lib/k8s.sh"
 # shellcheck source=scripts/lib/flavour.sh
@@ -53,7 +55,7 @@ readonly STORAGE_CLASS=local-path
 
 usage() {
   cat <<USAGE
-Usage: ${0##*/} [--help]
+Usage: scripts/${0##*/} [--help]
 
 Starts minikube profile "${MINIKUBE_PROFILE}" with ${WANTED_NODES} nodes, enables the ${STORAGE_ADDON} addon
 and makes its StorageClass "${STORAGE_CLASS}" the default (the master's volume follows its node), then
@@ -73,6 +75,7 @@ Environment (defaults in brackets; they apply when the profile is created):
 (The MINIKUBE_* names of these settings, minikube's own flag variables, are read for one more release.)
 
 Next: scripts/01-redis-up.sh
+Undo: scripts/99-minikube-down.sh
 USAGE
 }
 
@@ -85,13 +88,16 @@ check_prerequisites() {
   if [[ "${CLUSTER:-}" == local ]]; then
     # The built-in cluster's nodes are network namespaces on this machine: there is no driver to check.
     redispair::log::info "checking prerequisites: ${tools[*]} (the built-in cluster: minikube is ${REDISPAIR_MINIKUBE_CMD}, no driver)"
-    redispair::prereq::require "${tools[@]}" || exit 1
+    redispair::prereq::require "${tools[@]}" || {
+      redispair::log::error "fix what is listed above, then run $(redispair::args::rerun) again"
+      exit 1
+    }
     return 0
   fi
   if command -v minikube >/dev/null 2>&1 && redispair::k8s::profile_nodes >/dev/null 2>&1; then
     redispair::log::info "checking prerequisites: ${tools[*]} (profile ${MINIKUBE_PROFILE} exists: it keeps its own driver)"
     redispair::prereq::require "${tools[@]}" || {
-      redispair::log::error "fix what is listed above, then run scripts/${0##*/} again"
+      redispair::log::error "fix what is listed above, then run $(redispair::args::rerun) again"
       exit 1
     }
     return 0
@@ -119,9 +125,9 @@ check_prerequisites() {
   if ((problems != 0)); then
     local other="REDISPAIR_DRIVER=podman|kvm2|qemu|vfkit ..."
     if [[ "${driver_tool}" == docker ]] && redispair::prereq::engine_answers podman; then
-      other="podman works here: REDISPAIR_DRIVER=podman scripts/${0##*/}"
+      other="podman works here: REDISPAIR_DRIVER=podman $(redispair::args::rerun)"
     fi
-    redispair::log::error "fix what is listed above, then run scripts/${0##*/} again (another driver: ${other})"
+    redispair::log::error "fix what is listed above, then run $(redispair::args::rerun) again (another driver: ${other})"
     exit 1
   fi
 }
@@ -147,7 +153,7 @@ start_minikube() {
   redispair::log::error "minikube start failed (exit ${rc}); minikube's own message is above. Next:"
   redispair::log::error "  logs:           ${REDISPAIR_MINIKUBE_CMD} --profile ${MINIKUBE_PROFILE} logs --file=${MINIKUBE_PROFILE}.log   (and $(minikube_last_start_log))"
   redispair::log::error "  clean up:       scripts/99-minikube-down.sh --yes   (deletes the half-made profile ${MINIKUBE_PROFILE})"
-  redispair::log::error "  another driver: scripts/99-minikube-down.sh --yes && REDISPAIR_DRIVER=${alt} scripts/00-minikube-up.sh   (docker, podman, kvm2, qemu, vfkit, ...)"
+  redispair::log::error "  another driver: scripts/99-minikube-down.sh --yes && REDISPAIR_DRIVER=${alt} $(redispair::args::rerun)   (docker, podman, kvm2, qemu, vfkit, ...)"
   exit "${rc}"
 }
 
@@ -201,7 +207,7 @@ ensure_storage() {
   redispair::k8s::minikube addons enable "${STORAGE_ADDON}" || rc=$?
   if ((rc != 0)); then
     redispair::log::error "${REDISPAIR_MINIKUBE_CMD} --profile ${MINIKUBE_PROFILE} addons enable ${STORAGE_ADDON} failed (exit ${rc}); its message is above."
-    redispair::log::error "Without it the master's volume would live on the control-plane node only (minikube issue #12360). Try again: scripts/${0##*/}"
+    redispair::log::error "Without it the master's volume would live on the control-plane node only (minikube issue #12360). Try again: $(redispair::args::rerun)"
     exit "${rc}"
   fi
   local sc
@@ -235,18 +241,7 @@ wait_for_nodes() {
 }
 
 main() {
-  while (($# > 0)); do
-    case "$1" in
-      -h | --help)
-        usage
-        return 0
-        ;;
-      *)
-        usage >&2
-        redispair::log::fatal "unknown argument: $1"
-        ;;
-    esac
-  done
+  redispair::args::check "" "$@"
   check_prerequisites
   start_or_reuse
   redispair::k8s::require_cluster || exit 1

@@ -11,6 +11,8 @@ source "${ROOT}/scripts/lib/log.sh"
 source "${ROOT}/scripts/lib/util.sh"
 # shellcheck source=scripts/lib/prereq.sh
 source "${ROOT}/scripts/lib/prereq.sh"
+# shellcheck source=scripts/lib/args.sh
+source "${ROOT}/scripts/lib/args.sh"
 # shellcheck source=scripts/lib/k8s.sh
 source "${ROOT}/scripts/lib/k8s.sh"
 # shellcheck source=scripts/lib/flavour.sh
@@ -21,7 +23,7 @@ redispair::log::install_err_trap
 
 usage() {
   cat <<USAGE
-Usage: ${0##*/} [--yes] [--help]
+Usage: scripts/${0##*/} [--yes] [--help]
 
 Deletes minikube profile "${MINIKUBE_PROFILE}" (its nodes, volumes and kubectl context) and stops the
 port-forwards that scripts/_dev_vars.sh may have started for it. Other profiles are not touched.
@@ -30,25 +32,14 @@ Without --yes it shows what will be lost and asks.
 
   --yes     do not ask
 Environment: MINIKUBE_PROFILE [${MINIKUBE_PROFILE}], KUBE_CONTEXT [${KUBE_CONTEXT:-current context}]
+Undoes: scripts/00-minikube-up.sh
 USAGE
 }
 
 main() {
   local yes=0
-  while (($# > 0)); do
-    case "$1" in
-      -h | --help)
-        usage
-        return 0
-        ;;
-      -y | --yes) yes=1 ;;
-      *)
-        usage >&2
-        redispair::log::fatal "unknown argument: $1"
-        ;;
-    esac
-    shift
-  done
+  redispair::args::check "--yes -y" "$@"
+  redispair::args::has "--yes -y" "$@" && yes=1
   # Nothing here needs kubectl except the list of volumes that go; without minikube there is no profile.
   redispair::log::info "checking prerequisites: ${REDISPAIR_MINIKUBE_CMD} (kubectl to list the volumes that go)"
   if ! command -v minikube >/dev/null 2>&1; then
@@ -77,7 +68,7 @@ main() {
     [[ -n "${claims}" ]] && redispair::log::warn "these volumes and their data will be lost: ${claims}"
   fi
   if ((yes == 0)) && ! redispair::util::confirm "Delete ${REDISPAIR_PROFILE_NOUN} ${MINIKUBE_PROFILE} and everything in it?"; then
-    redispair::log::error "not deleted (no confirmation). To delete without a question: scripts/${0##*/} --yes"
+    redispair::log::error "not deleted (no confirmation). To delete without a question: $(redispair::args::rerun --yes)"
     exit 1
   fi
   redispair::pf::stop_all
@@ -85,7 +76,7 @@ main() {
   rc=0
   redispair::k8s::minikube delete || rc=$?
   if ((rc != 0)); then
-    redispair::log::error "${REDISPAIR_MINIKUBE_CMD} --profile ${MINIKUBE_PROFILE} delete failed (exit ${rc}); its message is above. Run scripts/${0##*/} --yes again, or: ${REDISPAIR_MINIKUBE_CMD} delete --profile ${MINIKUBE_PROFILE}"
+    redispair::log::error "${REDISPAIR_MINIKUBE_CMD} --profile ${MINIKUBE_PROFILE} delete failed (exit ${rc}); its message is above. Run $(redispair::args::rerun --yes) again, or: ${REDISPAIR_MINIKUBE_CMD} delete --profile ${MINIKUBE_PROFILE}"
     exit "${rc}"
   fi
   redispair::log::info "deleted ${REDISPAIR_PROFILE_NOUN} ${MINIKUBE_PROFILE}. Start again with: scripts/00-minikube-up.sh"

@@ -5,8 +5,9 @@
 #     in the same run: the API server's own round trip for a create, so the figure can be read as
 #     "operator reaction time = total - create round trip");
 #   - API requests per reconcile, while creating and in the steady state;
-#   - idle RSS of the operator after the run.
-# Usage: bench/operator/run.sh [--help]     (N from BENCH_APPLIES, default 50)
+#   - RSS of the operator: right after it started (empty caches), and idle after the run with N
+#     RedisPairs and all their children cached.
+# Usage: bench/operator/run.sh [--help] [N]   (N RedisPairs, 1..1383; default $BENCH_APPLIES, else 50)
 set -o errexit -o nounset -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -21,7 +22,8 @@ redispair::log::install_err_trap
 : "${REDISPAIR_BIN:=${ROOT}/build/operator/redispair}"
 export REDISPAIR_BIN
 REDISPAIR_OP_DIR="$(mktemp -d)"
-export REDISPAIR_OP_DIR REDISPAIR_OP_PORT=18490
+: "${REDISPAIR_OP_PORT:=18490}"
+export REDISPAIR_OP_DIR REDISPAIR_OP_PORT
 # shellcheck source=test/integration/lib/operator.bash
 source "${ROOT}/test/integration/lib/operator.bash"
 
@@ -55,10 +57,23 @@ percentile() {
   sort -n "${file}" | awk -v p="${p}" '{ a[NR] = $1 } END { i = int((p / 100) * NR + 0.999); if (i < 1) i = 1; print a[i] }'
 }
 
+# The operator's resident set, KiB.
+operator_rss_kb() {
+  awk '/^VmRSS/ { print $2 }' "/proc/$(cat "${REDISPAIR_OP_DIR}/operator.pid")/status"
+}
+
 main() {
   if [[ "${1:-}" == "--help" ]]; then
-    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     return 0
+  fi
+  if (($# > 0)); then
+    BENCH_APPLIES="$1"
+  fi
+  # Each RedisPair takes two NodePorts from 30000 up, and the range ends at 32767.
+  if [[ ! "${BENCH_APPLIES}" =~ ^[0-9]+$ ]] || ((BENCH_APPLIES < 1 || BENCH_APPLIES > 1383)); then
+    redispair::log::error "N must be a number of RedisPairs from 1 to 1383, not \"${BENCH_APPLIES}\""
+    return 2
   fi
   trap cleanup EXIT
   redispair::test::ensure_control_plane
@@ -66,6 +81,8 @@ main() {
   redispair::test::ensure_namespace "${BENCH_NS}"
   redispair::op::install_rbac "${BENCH_NS}"
   redispair::op::start "${BENCH_NS}"
+  local rss_start_kb
+  rss_start_kb="$(operator_rss_kb)"
   extract_credentials
 
   local base="${SERVER}/apis/redispair.io/v1alpha1/namespaces/${BENCH_NS}/redispairs"
@@ -95,12 +112,11 @@ main() {
   rec1="$(redispair::op::metric redispair_reconcile_total)"
   redispair::log::info "steady state: 30 s with nothing changing"
   sleep 30
-  local req2 rec2 writes rss_kb pid
+  local req2 rec2 writes rss_kb
   req2="$(redispair::op::metric redispair_api_requests_total)"
   rec2="$(redispair::op::metric redispair_reconcile_total)"
   writes="$(redispair::op::metric redispair_api_write_requests_total)"
-  pid="$(cat "${REDISPAIR_OP_DIR}/operator.pid")"
-  rss_kb="$(awk '/^VmRSS/ { print $2 }' "/proc/${pid}/status")"
+  rss_kb="$(operator_rss_kb)"
 
   echo
   echo "operator benchmark (${BENCH_APPLIES} RedisPairs, control plane only, Kubernetes ${KUBE_VERSION})"
@@ -115,7 +131,10 @@ main() {
     "$(awk -v a=$((req2 - req1)) -v b=$((rec2 - rec1)) 'BEGIN { printf "%.2f", (b ? a / b : 0) }')" \
     $((req2 - req1)) $((rec2 - rec1))
   printf '  API writes in total           %s\n' "${writes}"
-  printf '  operator RSS when idle        %s KiB (%s RedisPairs cached)\n' "${rss_kb}" "${BENCH_APPLIES}"
+  printf '  operator RSS when idle        %s KiB (%.1f MiB) with %s RedisPairs cached\n' \
+    "${rss_kb}" "$(awk -v k="${rss_kb}" 'BEGIN { print k / 1024 }')" "${BENCH_APPLIES}"
+  printf '  reference: RSS after start    %s KiB (%.1f MiB), caches empty\n' \
+    "${rss_start_kb}" "$(awk -v k="${rss_start_kb}" 'BEGIN { print k / 1024 }')"
 }
 
 main "$@"

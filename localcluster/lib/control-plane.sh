@@ -146,6 +146,10 @@ redispair::cp::start_etcd() {
     --initial-advertise-peer-urls="${peer}"
     --initial-cluster="redispair=${peer}"
     --initial-cluster-state=new
+    # As kubeadm (and so minikube) runs etcd (cmd/kubeadm/app/phases/etcd/local.go): progress
+    # notifications move the API server's watch caches forward on quiet resources, so that every
+    # watch gets its bookmark about once a minute (the operator's watch idle timeout relies on it).
+    --watch-progress-notify-interval=5s
     --log-level=warn
   )
   # shellcheck disable=SC2206 # word splitting of the *_EXTRA_ARGS strings is the documented contract

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <thread>
 
+#include "controller/cache_fields.h"
 #include "controller/names.h"
 #include "metrics/metrics.h"
 #include "util/json_fields.h"
@@ -65,8 +66,10 @@ Controller::~Controller() {
 }
 
 Informer* Controller::Watch(const kube::Resource& resource, bool children_only) {
-  const InformerOptions options{options_.namespace_,
-                                children_only ? names::ManagedBySelector() : "", kListPageSize};
+  const InformerOptions options{.namespace_ = options_.namespace_,
+                                .label_selector = children_only ? names::ManagedBySelector() : "",
+                                .page_size = kListPageSize,
+                                .transform = CacheTransform(resource)};
   const bool is_redispair = resource == kRedisPairs;
   informers_.push_back(std::make_unique<Informer>(
       client_, resource, options,
@@ -113,7 +116,7 @@ void Controller::Run() {
   for (auto& informer : informers_) informer->Start();
   // Reconciling before every cache has its first list would see children as missing and
   // re-apply them all; wait, as controller-runtime's WaitForCacheSync does.
-  while (!stopped_ && !Ready()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (!stopped_ && !Synced()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (stopped_) return;
   LogInfo("caches synced; starting workers", {{"workers", options_.workers}});
   std::vector<std::thread> workers;
@@ -133,7 +136,14 @@ bool Controller::Healthy() const {
   return !stopped_;
 }
 
-bool Controller::Ready() const {
+Status Controller::Readiness() const {
+  for (const auto& informer : informers_) {
+    if (Status s = informer->Liveness(); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+bool Controller::Synced() const {
   for (const auto& informer : informers_) {
     if (!informer->HasSynced()) return false;
   }

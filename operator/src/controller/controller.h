@@ -36,14 +36,18 @@ class Controller {
   void Run();
   void Stop();
 
-  // For /healthz: the controller has not stopped. For /readyz: every informer has synced.
+  // For /healthz: the controller has not stopped.
   bool Healthy() const;
-  bool Ready() const;
+  // For /readyz: OK when every informer has synced and has a live watch (Informer::Liveness);
+  // else the first informer's reason.
+  Status Readiness() const;
 
  private:
   // Starts caching `resource`, all of it or only the operator's children.
   Informer* Watch(const kube::Resource& resource, bool children_only);
   void Enqueue(const StoreChange& change, bool is_redispair);
+  // Every informer has its first list.
+  bool Synced() const;
   void Worker();
 
   kube::KubeClient* client_;

@@ -6,6 +6,8 @@
 #
 #   rp::cycle::env              exports KUBECONFIG, PATH (shim and pinned kubectl first), MINIKUBE_PROFILE,
 #                               KUBE_CONTEXT, XDG_STATE_HOME, CONTAINER_TOOL; starts nothing
+#   rp::cycle::cluster_up       runs localcluster/cluster-up.sh (idempotent: a running cluster is reused), for
+#                               the suites that need the cluster but not minikube (host-access.bats); no profile
 #   rp::cycle::k ARGS...        kubectl in namespace redis of the test cluster
 #   rp::cycle::password         the Redis password from Secret redis-auth
 #   rp::cycle::cli HOST:PORT ARGS...   redis-cli against HOST:PORT with that password
@@ -41,21 +43,32 @@ rp::cycle::env() {
   # podman needs the host network for apt inside image builds on these machines (design.md), and the base
   # image is the one cluster-up.sh built locally (no registry to pull from), in the podman store and with the
   # settings of localcluster/lib/images.sh (REDISPAIR_PODMAN_ROOT): 01 builds with a `podman` that uses them.
-  mkdir -p "${BATS_FILE_TMPDIR}/bin"
-  cat >"${BATS_FILE_TMPDIR}/bin/podman" <<PODMAN
+  # Its own directory: test/scripts/lib/clean.bash fills ${BATS_FILE_TMPDIR}/bin with symlinks to the system's
+  # commands, and writing this file through such a link would replace the system's podman.
+  local bin="${BATS_FILE_TMPDIR}/cycle-bin"
+  mkdir -p "${bin}"
+  cat >"${bin}/podman" <<PODMAN
 #!/usr/bin/env bash
 set -o errexit -o nounset -o pipefail
 for lib in versions.sh lib/cluster.sh lib/network.sh lib/node.sh lib/images.sh; do
   source "${RP_ROOT}/localcluster/\${lib}"
 done
 # The real podman: this directory off PATH.
-PATH="\$(tr ':' '\\n' <<<"\${PATH}" | grep -vx "${BATS_FILE_TMPDIR}/bin" | paste -sd: -)"
+PATH="\$(tr ':' '\\n' <<<"\${PATH}" | grep -vx "${bin}" | paste -sd: -)"
 redispair::images::podman "\$@"
 PODMAN
-  chmod +x "${BATS_FILE_TMPDIR}/bin/podman"
-  export PATH="${BATS_FILE_TMPDIR}/bin:${PATH}"
+  chmod +x "${bin}/podman"
+  export PATH="${bin}:${PATH}"
   export CONTAINER_TOOL=podman CONTAINER_BUILD_ARGS="--network host --pull=never"
   export NO_COLOR=1
+}
+
+rp::cycle::cluster_up() {
+  local log="${BATS_FILE_TMPDIR}/cluster-up.log"
+  if ! "${RP_ROOT}/localcluster/cluster-up.sh" >"${log}" 2>&1; then
+    tail -n 40 "${log}" >&2
+    return 1
+  fi
 }
 
 rp::cycle::default_classes() {
