@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures the operator on the local control plane (test/cluster), with the real binary running as its
+# Measures the operator on the local control plane (localcluster/), with the real binary running as its
 # ServiceAccount:
 #   - apply -> all children exist: p50/p99 over N RedisPairs created one after another (the reference
 #     in the same run: the API server's own round trip for a create, so the figure can be read as

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # End-to-end: the operator, deployed as a Deployment from its image, runs deploy/redispair.yaml on a real
-# two-node cluster (test/cluster/cluster-up.sh: two kubelets with containerd, CNI bridge, kube-proxy, CoreDNS,
+# two-node cluster (localcluster/cluster-up.sh: two kubelets with containerd, CNI bridge, kube-proxy, CoreDNS,
 # local PVs). Real Redis pods; the host writes and reads through the NodePorts. The tests run in file order and
 # build on each other's state (one RedisPair, one data set).
 #
@@ -44,7 +44,7 @@ teardown_file() {
   redispair::e2e::k scale deployment redispair-operator --replicas=1 >/dev/null 2>&1 || true # idem
   redispair::e2e::unlock
   if [[ "${REDISPAIR_E2E_TEARDOWN:-}" == 1 ]]; then
-    "${REDISPAIR_E2E_ROOT}/test/cluster/cluster-down.sh" >&3
+    "${REDISPAIR_E2E_ROOT}/localcluster/cluster-down.sh" >&3
   fi
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The full developer cycle on the real two-node test cluster (test/cluster/), reached through its minikube shim,
+# The full developer cycle on the real two-node test cluster (localcluster/), reached through its minikube shim,
 # from 00 to 99: 00 -> 01 -> _dev_vars -> import -> clean -> 02 -> 97 -> 98 -> 01 -> 98 --purge -> 00 on a
 # stopped profile -> 99, each step run twice (idempotent), with assertions on the cluster's state after every
 # step. 00 makes the shim's profile a fresh cluster; 99 deletes it (and so the cluster). Needs root (the cluster
@@ -137,7 +137,7 @@ assert_redis_up() {
   [ "$(rp::cycle::k exec deploy/redis-replica -c redis -- /usr/local/bin/redis-cli -p 6379 ping)" == PONG ]
   # The version its labels give, and the README with them (test/scripts/ux.bats): Debian's, not 7.2.
   local labelled
-  labelled="$(sed -n 's/.*org\.opencontainers\.image\.version="\([0-9.]*\)-debian-bookworm".*/\1/p' "${RP_ROOT}/test/cluster/images/redis/Containerfile")"
+  labelled="$(sed -n 's/.*org\.opencontainers\.image\.version="\([0-9.]*\)-debian-bookworm".*/\1/p' "${RP_ROOT}/localcluster/images/redis/Containerfile")"
   run rp::cycle::k exec redis-master-0 -c redis -- /usr/local/bin/redis-server --version
   echo "${output}"
   [[ -n "${labelled}" && "${output}" == *" v=${labelled}."* ]]
@@ -145,7 +145,7 @@ assert_redis_up() {
   local lib
   for lib in versions.sh lib/cluster.sh lib/network.sh lib/node.sh lib/images.sh; do
     # shellcheck disable=SC1090 # the test cluster's libraries, for its podman settings
-    source "${RP_ROOT}/test/cluster/${lib}"
+    source "${RP_ROOT}/localcluster/${lib}"
   done
   # The archive the nodes imported, not whatever the local store holds: with a cached archive (CI keeps the cache,
   # not the store; or another checkout built it) nothing was built here, so the store may not have the image at

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# What the host reaches, on the real two-node test cluster (test/cluster/): `source scripts/_dev_vars.sh`
+# What the host reaches, on the real two-node test cluster (localcluster/): `source scripts/_dev_vars.sh`
 # from a clean bash and zsh with no minikube on PATH (a kubeconfig context is all it needs) exports
 # addresses where redis-cli answers, and REDISPAIR_METRICS_HOST_PORT, where the operator's ops Service
 # (NodePort 32402) serves /metrics, /healthz and /readyz, also through a port-forward; the README's

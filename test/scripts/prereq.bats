@@ -2,7 +2,8 @@
 # Missing tools and a cluster that is down: every script names what is missing, says how to install it
 # (Linux and macOS), or says what to run, and exits non-zero, before it changes anything.
 # `_dev_vars.sh`, sourced in bash and zsh, leaves the shell alive with its options unchanged (under errexit it
-# returns 0 and says so, since non-zero would end the shell); it does not need minikube. `make up` on a machine without minikube stops at 00-minikube-up.sh with that guidance.
+# returns 0 and says so, since non-zero would end the shell); it does not need minikube. `make up` with CLUSTER=minikube on a machine without minikube stops at 00-minikube-up.sh
+# with that guidance (without CLUSTER it would use the built-in cluster: test/scripts/make-up.bats).
 # Stubs stand in for minikube and docker where a test needs them to be present; no cluster is used.
 
 bats_require_minimum_version 1.5.0
@@ -29,6 +30,8 @@ setup() {
   cd "${RP_ROOT}"
   # Never touch a real cluster or the user's state from here.
   export KUBECONFIG="${RP_TMP}/dead.kubeconfig" KUBE_CONTEXT=dead XDG_STATE_HOME="${BATS_TEST_TMPDIR}/state"
+  # make up and make down never fall back to the built-in cluster here.
+  export CLUSTER=minikube
 }
 
 # Runs VAR=VALUE... CMD... in a clean environment, as a new user's shell has it (env -i): only HOME, TERM and the
@@ -37,7 +40,7 @@ setup() {
 clean_env() {
   mkdir -p "${BATS_TEST_TMPDIR}/home"
   env -i HOME="${BATS_TEST_TMPDIR}/home" TERM=dumb PATH="${PATH}" KUBECONFIG="${KUBECONFIG}" \
-    KUBE_CONTEXT="${KUBE_CONTEXT}" XDG_STATE_HOME="${XDG_STATE_HOME}" "$@"
+    KUBE_CONTEXT="${KUBE_CONTEXT}" XDG_STATE_HOME="${XDG_STATE_HOME}" CLUSTER="${CLUSTER}" "$@"
 }
 
 # Asserts the output of the last `run` names TOOL as missing with Linux and macOS instructions,
@@ -267,7 +270,7 @@ source_dev_vars_in() {
   done
 }
 
-@test "make up without minikube stops at 00-minikube-up.sh with install instructions and fails" {
+@test "make up with CLUSTER=minikube and no minikube stops at 00-minikube-up.sh with install instructions and fails" {
   run clean_env PATH="${RP_TMP}/no-minikube" make --no-print-directory up
   [[ "${status}" -ne 0 ]]
   assert_install_hint minikube

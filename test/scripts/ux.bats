@@ -160,7 +160,7 @@ md_links() {
 
 @test "README says that the test cluster's redis:7.2 is Debian's redis-server, in the version its image labels give" {
   local version
-  version="$(sed -n 's/.*org\.opencontainers\.image\.version="\([0-9.]*\)-debian-bookworm".*/\1/p' test/cluster/images/redis/Containerfile)"
+  version="$(sed -n 's/.*org\.opencontainers\.image\.version="\([0-9.]*\)-debian-bookworm".*/\1/p' localcluster/images/redis/Containerfile)"
   [[ -n "${version}" ]]
   grep -qF "Debian bookworm's \`redis-server\` **${version}." README.md
   grep -qF "${version}-debian-bookworm" README.md

@@ -3,9 +3,9 @@
 # it is left running, and with --purge deletes its state (PKI, etcd data, logs, kubeconfigs).
 set -o errexit -o nounset -o pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# shellcheck source=test/cluster/lib/control-plane.sh
-source "${ROOT}/test/cluster/lib/control-plane.sh"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=localcluster/lib/control-plane.sh
+source "${ROOT}/localcluster/lib/control-plane.sh"
 redispair::log::install_err_trap
 
 usage() {

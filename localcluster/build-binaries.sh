@@ -6,11 +6,13 @@
 # local paths; so each build uses a throw-away wrapper module that pins the staging modules to v0.Y.Z instead.
 set -o errexit -o nounset -o pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/lib/log.sh
 source "${ROOT}/scripts/lib/log.sh"
-# shellcheck source=test/cluster/versions.sh
-source "${ROOT}/test/cluster/versions.sh"
+# shellcheck source=scripts/lib/process.sh
+source "${ROOT}/scripts/lib/process.sh"
+# shellcheck source=localcluster/versions.sh
+source "${ROOT}/localcluster/versions.sh"
 redispair::log::install_err_trap
 
 readonly KUBE_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
@@ -25,6 +27,9 @@ and coredns ${COREDNS_VERSION} from the Go module proxy into:
 Prints that directory on the last line. Does nothing when every binary is already there.
 USAGE
 }
+
+# CMD with its stdout discarded (its progress is with_progress's heartbeat, which goes to stdout).
+quiet() { "$@" >/dev/null; }
 
 have_all() {
   local b
@@ -80,7 +85,7 @@ GO
   (
     cd "${work}/k8s"
     redispair::log::step "go mod tidy (downloads modules)"
-    GOFLAGS=-mod=mod go mod tidy -e >/dev/null
+    GOFLAGS=-mod=mod redispair::process::with_progress "go mod tidy" quiet go mod tidy -e
     local ver="${KUBE_VERSION}" major="1"
     local ldflags="-s -w"
     ldflags+=" -X k8s.io/component-base/version.gitVersion=${ver}"
@@ -95,7 +100,8 @@ GO
     local c
     for c in "${KUBE_CMDS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/${c}"); done
     redispair::log::step "go build ${KUBE_CMDS[*]} (a cold build takes tens of minutes on 2 cores)"
-    CGO_ENABLED=0 go build -trimpath -ldflags "${ldflags}" -o "${work}/out/" "${pkgs[@]}"
+    CGO_ENABLED=0 redispair::process::with_progress "go build Kubernetes ${KUBE_VERSION}" \
+      go build -trimpath -ldflags "${ldflags}" -o "${work}/out/" "${pkgs[@]}"
   )
 }
 
@@ -105,9 +111,10 @@ build_etcd() {
   (
     cd "${work}/etcd"
     go mod init redispair.local/etcdbuild >/dev/null 2>&1
-    GOFLAGS=-mod=mod go get "go.etcd.io/etcd/server/v3@${ETCD_VERSION}" >/dev/null
+    GOFLAGS=-mod=mod redispair::process::with_progress "go get etcd" quiet go get "go.etcd.io/etcd/server/v3@${ETCD_VERSION}"
     redispair::log::step "go build etcd ${ETCD_VERSION}"
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "${work}/out/etcd" go.etcd.io/etcd/server/v3
+    CGO_ENABLED=0 redispair::process::with_progress "go build etcd" \
+      go build -trimpath -ldflags "-s -w" -o "${work}/out/etcd" go.etcd.io/etcd/server/v3
   )
 }
 
@@ -117,9 +124,10 @@ build_coredns() {
   (
     cd "${work}/coredns"
     go mod init redispair.local/corednsbuild >/dev/null 2>&1
-    GOFLAGS=-mod=mod go get "github.com/coredns/coredns@${COREDNS_VERSION}" >/dev/null
+    GOFLAGS=-mod=mod redispair::process::with_progress "go get coredns" quiet go get "github.com/coredns/coredns@${COREDNS_VERSION}"
     redispair::log::step "go build coredns ${COREDNS_VERSION}"
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "${work}/out/coredns" github.com/coredns/coredns
+    CGO_ENABLED=0 redispair::process::with_progress "go build coredns" \
+      go build -trimpath -ldflags "-s -w" -o "${work}/out/coredns" github.com/coredns/coredns
   )
 }
 

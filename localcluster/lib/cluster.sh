@@ -39,11 +39,19 @@ REDISPAIR_INSTANCE_SUFFIX=""
 # Names of links, network namespaces and cgroups start with REDISPAIR_NAME_PREFIX.
 : "${REDISPAIR_NAME_PREFIX:=rp${REDISPAIR_INSTANCE_SUFFIX}-}"
 : "${REDISPAIR_BRIDGE:=${REDISPAIR_NAME_PREFIX}br0}"
-: "${REDISPAIR_NODE_SUBNET_PREFIX:=10.$((250 + REDISPAIR_CLUSTER_INSTANCE)).0}"
-: "${REDISPAIR_HOST_IP:=${REDISPAIR_NODE_SUBNET_PREFIX}.1}"
 # Pods get 10.244.<n>.0/24 on the n-th node (node-a = 1, node-b = 2), inside CLUSTER_CIDR (10.245 for
 # instance 1, ...). The host routes these to the nodes, so two instances must not share them.
-: "${REDISPAIR_POD_CIDR_PREFIX:=10.$((244 + REDISPAIR_CLUSTER_INSTANCE))}"
+# Instances 0-5: nodes 10.250-10.255.0.0/24, pods 10.244-10.249.0.0/16. From instance 6 on, 250 + N is no octet
+# (instance 8 failed with "10.258.0.1/24") and 244 + N would reach instance 0's nodes: nodes 10.20N.0.0/24 and
+# pods 10.21N.0.0/16 instead, disjoint from both.
+if ((REDISPAIR_CLUSTER_INSTANCE <= 5)); then
+  : "${REDISPAIR_NODE_SUBNET_PREFIX:=10.$((250 + REDISPAIR_CLUSTER_INSTANCE)).0}"
+  : "${REDISPAIR_POD_CIDR_PREFIX:=10.$((244 + REDISPAIR_CLUSTER_INSTANCE))}"
+else
+  : "${REDISPAIR_NODE_SUBNET_PREFIX:=10.$((200 + REDISPAIR_CLUSTER_INSTANCE)).0}"
+  : "${REDISPAIR_POD_CIDR_PREFIX:=10.$((210 + REDISPAIR_CLUSTER_INSTANCE))}"
+fi
+: "${REDISPAIR_HOST_IP:=${REDISPAIR_NODE_SUBNET_PREFIX}.1}"
 : "${REDISPAIR_CLUSTER_CIDR:=${REDISPAIR_POD_CIDR_PREFIX}.0.0/16}"
 : "${REDISPAIR_CLUSTER_DNS:=10.96.0.10}"
 : "${REDISPAIR_CLUSTER_DOMAIN:=cluster.local}"
@@ -100,7 +108,7 @@ redispair::cluster::export_env() {
 }
 
 # The control-plane library reads the defaults above when it is loaded.
-# shellcheck source=test/cluster/lib/control-plane.sh
+# shellcheck source=localcluster/lib/control-plane.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/control-plane.sh"
 
 # Holds the cluster's namespace-redis lock for a test file: the suites that deploy into namespace

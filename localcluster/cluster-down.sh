@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Tears the two-node test cluster down: every process of both nodes (daemons, shims, containers), every mount
+# Tears the two-node cluster down: every process of both nodes (daemons, shims, containers), every mount
 # under the nodes' directory, both network namespaces, the bridge and its routes, the nodes' cgroups, then the
 # control plane (control-plane-down.sh). Checks that nothing is left and fails loudly if something is.
 # Safe to run twice, and on a half-started cluster.
 set -o errexit -o nounset -o pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# shellcheck source=test/cluster/lib/cluster.sh
-source "${ROOT}/test/cluster/lib/cluster.sh"
-# shellcheck source=test/cluster/lib/network.sh
-source "${ROOT}/test/cluster/lib/network.sh"
-# shellcheck source=test/cluster/lib/node.sh
-source "${ROOT}/test/cluster/lib/node.sh"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=localcluster/lib/cluster.sh
+source "${ROOT}/localcluster/lib/cluster.sh"
+# shellcheck source=localcluster/lib/network.sh
+source "${ROOT}/localcluster/lib/network.sh"
+# shellcheck source=localcluster/lib/node.sh
+source "${ROOT}/localcluster/lib/node.sh"
 redispair::log::install_err_trap
 
 usage() {
@@ -124,7 +124,7 @@ main() {
     [[ "${purge}" == true ]] && cp_args+=(--purge)
     # Exported first: without them control-plane-down.sh would stop its default (shared) plane instead.
     redispair::cluster::export_env
-    "${ROOT}/test/cluster/control-plane-down.sh" "${cp_args[@]}" | sed 's/^/    /' || failed=1
+    "${ROOT}/localcluster/control-plane-down.sh" "${cp_args[@]}" | sed 's/^/    /' || failed=1
   fi
 
   local left

@@ -163,7 +163,7 @@ redispair::addons::ensure_class() {
   redispair::log::step "storage: StorageClass ${class} (${provisioner}, ${binding}, reclaim ${reclaim}, default ${default}), ${LOCAL_PVS_PER_NODE} local PVs on ${nodes[*]}"
   sed -e "s#CLASS_NAME#${class}#" -e "s#IS_DEFAULT#${default}#" -e "s#PROVISIONER#${provisioner}#" \
     -e "s#BINDING_MODE#${binding}#" -e "s#RECLAIM_POLICY#${reclaim}#" \
-    "${REDISPAIR_CP_ROOT}/test/cluster/manifests/storage.yaml" | redispair::addons::_apply || return 1
+    "${REDISPAIR_CP_ROOT}/localcluster/manifests/storage.yaml" | redispair::addons::_apply || return 1
   local node i dir manifest=""
   for node in "${nodes[@]}"; do
     for ((i = 1; i <= LOCAL_PVS_PER_NODE; i++)); do
@@ -264,7 +264,7 @@ redispair::addons::apply_coredns() {
   local root="${REDISPAIR_CP_ROOT}"
   redispair::log::step "CoreDNS ${COREDNS_VERSION}: Deployment kube-system/coredns, Service kube-dns at ${REDISPAIR_CLUSTER_DNS}"
   sed -e "s#COREDNS_IMAGE#${REDISPAIR_COREDNS_IMAGE}#" -e "s#CLUSTER_DNS_IP#${REDISPAIR_CLUSTER_DNS}#" \
-    "${root}/test/cluster/manifests/coredns.yaml" | redispair::addons::_apply
+    "${root}/localcluster/manifests/coredns.yaml" | redispair::addons::_apply
 }
 
 # 0 when a CoreDNS pod is ready and the kube-dns Service answers a query from a node (through kube-proxy).

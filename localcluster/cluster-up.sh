@@ -1,28 +1,28 @@
 #!/usr/bin/env bash
-# Brings up the two-node test cluster: a control plane (control-plane-up.sh, its own instance), two real nodes
+# Brings up the two-node cluster: a control plane (control-plane-up.sh, its own instance), two real nodes
 # (node-a, node-b: containerd + kubelet + kube-proxy, each in its own network namespace), the locally built
 # images in both nodes' containerd, local storage and CoreDNS. Idempotent: what runs is kept, what is missing
 # is added; a second run on a healthy cluster changes nothing.
 set -o errexit -o nounset -o pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# shellcheck source=test/cluster/lib/cluster.sh
-source "${ROOT}/test/cluster/lib/cluster.sh"
-# shellcheck source=test/cluster/lib/network.sh
-source "${ROOT}/test/cluster/lib/network.sh"
-# shellcheck source=test/cluster/lib/node.sh
-source "${ROOT}/test/cluster/lib/node.sh"
-# shellcheck source=test/cluster/lib/images.sh
-source "${ROOT}/test/cluster/lib/images.sh"
-# shellcheck source=test/cluster/lib/addons.sh
-source "${ROOT}/test/cluster/lib/addons.sh"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=localcluster/lib/cluster.sh
+source "${ROOT}/localcluster/lib/cluster.sh"
+# shellcheck source=localcluster/lib/network.sh
+source "${ROOT}/localcluster/lib/network.sh"
+# shellcheck source=localcluster/lib/node.sh
+source "${ROOT}/localcluster/lib/node.sh"
+# shellcheck source=localcluster/lib/images.sh
+source "${ROOT}/localcluster/lib/images.sh"
+# shellcheck source=localcluster/lib/addons.sh
+source "${ROOT}/localcluster/lib/addons.sh"
 redispair::log::install_err_trap
 
 usage() {
   cat <<USAGE
 Usage: ${0##*/} [--help]
 
-Starts (or completes) the two-node test cluster and prints the KUBECONFIG export:
+Starts (or completes) the two-node cluster and prints the KUBECONFIG export:
   control plane   Kubernetes ${KUBE_VERSION} + etcd ${ETCD_VERSION} via control-plane-up.sh, state ${REDISPAIR_CLUSTER_DIR},
                   kube-apiserver on :${APISERVER_PORT} (nodes reach it at $(redispair::cluster::apiserver_node_url))
   nodes           $(for n in "${REDISPAIR_NODES[@]}"; do printf '%s=%s (netns %s, pods %s)  ' "${n}" "$(redispair::cluster::node_ip "${n}")" "$(redispair::cluster::netns "${n}")" "$(redispair::cluster::pod_cidr "${n}")"; done)
@@ -32,7 +32,7 @@ Starts (or completes) the two-node test cluster and prints the KUBECONFIG export
   add-ons         StorageClass standard (default, WaitForFirstConsumer, local PVs per node), CoreDNS (kube-dns
                   at ${REDISPAIR_CLUSTER_DNS})
 Binaries come from ${K8S_BIN_DIR} (build-binaries.sh builds them when missing).
-Tear down with test/cluster/cluster-down.sh [--purge]. Needs root.
+Tear down with localcluster/cluster-down.sh [--purge]. Needs root.
 
 Environment: REDISPAIR_CLUSTER_DIR, REDISPAIR_NODES_DIR, APISERVER_PORT, ETCD_CLIENT_PORT, ETCD_PEER_PORT,
 KCM_PORT, SCHEDULER_PORT, REDISPAIR_CACHE, REDISPAIR_BRIDGE, REDISPAIR_NODE_SUBNET_PREFIX, LOCAL_PVS_PER_NODE,
@@ -62,7 +62,7 @@ redispair::cluster_up::ensure_binaries() {
   for bin in etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl coredns; do
     if [[ ! -x "${K8S_BIN_DIR}/${bin}" ]]; then
       redispair::log::info "${bin} is not in ${K8S_BIN_DIR}; running build-binaries.sh"
-      "${ROOT}/test/cluster/build-binaries.sh"
+      "${ROOT}/localcluster/build-binaries.sh"
       return 0
     fi
   done
@@ -80,7 +80,7 @@ redispair::cluster_up::lock() {
 redispair::cluster_up::control_plane() {
   redispair::cluster::export_env
   # Its output is indented under ours; the KUBECONFIG line is printed at the end instead.
-  "${ROOT}/test/cluster/control-plane-up.sh" | grep -v '^export KUBECONFIG=' | sed 's/^/    /'
+  "${ROOT}/localcluster/control-plane-up.sh" | grep -v '^export KUBECONFIG=' | sed 's/^/    /'
 }
 
 redispair::cluster_up::_node_ready() {
@@ -114,7 +114,7 @@ main() {
   start="$(redispair::process::now)"
   redispair::cluster_up::check_prerequisites
   redispair::cluster_up::lock
-  redispair::log::info "test cluster: control plane + ${REDISPAIR_NODES[*]} (state ${REDISPAIR_CLUSTER_DIR}, ${REDISPAIR_NODES_DIR})"
+  redispair::log::info "two-node cluster (real Kubernetes ${KUBE_VERSION}): control plane + ${REDISPAIR_NODES[*]} (state ${REDISPAIR_CLUSTER_DIR}, ${REDISPAIR_NODES_DIR})"
 
   phase="$(redispair::process::now)"
   redispair::log::info "binaries (${K8S_BIN_DIR})"

@@ -54,12 +54,19 @@ redispair::images::podman() {
   local conf="${REDISPAIR_IMAGE_CACHE}/containers.conf"
   if [[ ! -s "${conf}" ]]; then
     mkdir -p "${REDISPAIR_IMAGE_CACHE}"
-    printf '%s\n' '# written by test/cluster/lib/images.sh' '[containers]' 'default_ulimits = []' \
+    printf '%s\n' '# written by localcluster/lib/images.sh' '[containers]' 'default_ulimits = []' \
       '[engine]' 'cgroup_manager = "cgroupfs"' 'runtime = "runc"' >"${conf}"
   fi
   local -a store=()
   [[ -n "${REDISPAIR_PODMAN_ROOT}" ]] && store=(--root "${REDISPAIR_PODMAN_ROOT}/root" --runroot "${REDISPAIR_PODMAN_ROOT}/run")
   CONTAINERS_CONF="${conf}" podman "${store[@]}" --cgroup-manager=cgroupfs --runtime runc "$@"
+}
+
+# podman ARGS..., its output to LOG only.
+redispair::images::_podman_logged() {
+  local log="$1"
+  shift
+  redispair::images::podman "$@" >"${log}" 2>&1
 }
 
 redispair::images::_has() { redispair::images::podman image exists "$1" 2>/dev/null; }
@@ -116,7 +123,7 @@ redispair::images::_key() {
   local name="$1"
   local root dir
   root="$(redispair::images::_root)"
-  dir="${root}/test/cluster/images/${name}"
+  dir="${root}/localcluster/images/${name}"
   case "${name}" in
     pause) redispair::images::_hash "${dir}" -- "$(gcc --version | head -n1)" ;;
     coredns) redispair::images::_hash "${dir}" "${K8S_BIN_DIR}/coredns" -- "${COREDNS_VERSION}" ;;
@@ -162,17 +169,17 @@ redispair::images::build() {
   context="$(mktemp -d "${REDISPAIR_IMAGE_CACHE}/context.XXXXXX")"
   case "${name}" in
     pause)
-      gcc -Os -s -static -Wall -Werror -o "${context}/pause" "${root}/test/cluster/images/pause/pause.c" || return 1
-      build+=(-f "${root}/test/cluster/images/pause/Containerfile" "${context}")
+      gcc -Os -s -static -Wall -Werror -o "${context}/pause" "${root}/localcluster/images/pause/pause.c" || return 1
+      build+=(-f "${root}/localcluster/images/pause/Containerfile" "${context}")
       ;;
     coredns)
       cp "${K8S_BIN_DIR}/coredns" "${context}/coredns"
-      build+=(-f "${root}/test/cluster/images/coredns/Containerfile" "${context}")
+      build+=(-f "${root}/localcluster/images/coredns/Containerfile" "${context}")
       ;;
     redis)
       redispair::images::ensure_base || return 1
-      cp "${root}/test/cluster/images/redis/docker-entrypoint.sh" "${context}/"
-      build+=(-f "${root}/test/cluster/images/redis/Containerfile" "${context}")
+      cp "${root}/localcluster/images/redis/docker-entrypoint.sh" "${context}/"
+      build+=(-f "${root}/localcluster/images/redis/Containerfile" "${context}")
       ;;
     operator)
       redispair::images::ensure_base || return 1
@@ -181,7 +188,7 @@ redispair::images::build() {
   esac
   local start="${SECONDS}"
   redispair::log::step "image ${ref}: building (log: ${log})"
-  if ! redispair::images::podman "${build[@]}" >"${log}" 2>&1; then
+  if ! redispair::process::with_progress "image ${ref}" redispair::images::_podman_logged "${log}" "${build[@]}"; then
     rm -rf "${context}"
     redispair::log::error "building ${ref} failed; last lines of ${log}:"
     tail -n 30 "${log}" >&2

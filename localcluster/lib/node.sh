@@ -187,7 +187,7 @@ redispair::node::configure() {
   printf '# %s: no upstream DNS in the redispair test cluster\noptions ndots:5\n' "${node}" | redispair::node::_write_if_changed "${dir}/resolv.conf" kubelet
 
   redispair::node::_write_if_changed "${dir}/containerd.toml" containerd <<TOML
-# containerd of ${node}; written by test/cluster/lib/node.sh
+# containerd of ${node}; written by localcluster/lib/node.sh
 version = 2
 root = "${dir}/containerd/root"
 state = "${dir}/containerd/state"
@@ -249,7 +249,7 @@ TOML
 JSON
 
   redispair::node::_write_if_changed "${dir}/kubelet.yaml" kubelet <<YAML
-# kubelet of ${node}; written by test/cluster/lib/node.sh
+# kubelet of ${node}; written by localcluster/lib/node.sh
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 address: ${ip}
@@ -298,7 +298,7 @@ makeIPTablesUtilChains: false
 YAML
 
   redispair::node::_write_if_changed "${dir}/kube-proxy.yaml" kube-proxy <<YAML
-# kube-proxy of ${node}; written by test/cluster/lib/node.sh
+# kube-proxy of ${node}; written by localcluster/lib/node.sh
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection:

@@ -4,9 +4,9 @@
 # Idempotent: a healthy running plane is left alone; a partly running one is completed.
 set -o errexit -o nounset -o pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# shellcheck source=test/cluster/lib/control-plane.sh
-source "${ROOT}/test/cluster/lib/control-plane.sh"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=localcluster/lib/control-plane.sh
+source "${ROOT}/localcluster/lib/control-plane.sh"
 redispair::log::install_err_trap
 
 usage() {
@@ -15,11 +15,11 @@ Usage: ${0##*/} [--help]
 
 Starts etcd ${ETCD_VERSION} and Kubernetes ${KUBE_VERSION} (kube-apiserver, kube-controller-manager,
 kube-scheduler) from ${K8S_BIN_DIR}
-(built by test/cluster/build-binaries.sh when missing), waits for /readyz, and prints the KUBECONFIG export.
+(built by localcluster/build-binaries.sh when missing), waits for /readyz, and prints the KUBECONFIG export.
 Safe to run again: a healthy plane is reused, missing pieces are started. No kubelet: pods stay Pending.
 
 State (PKI, etcd data, logs/, run/*.pid, kubeconfig): \${REDISPAIR_CLUSTER_DIR} = ${REDISPAIR_CLUSTER_DIR}
-Stop with test/cluster/control-plane-down.sh [--purge].
+Stop with localcluster/control-plane-down.sh [--purge].
 
 Environment (defaults in brackets):
   REDISPAIR_CLUSTER_DIR        state directory                      [${REDISPAIR_CLUSTER_DIR}]
@@ -52,7 +52,7 @@ redispair::cp_up::ensure_binaries() {
   for comp in "${REDISPAIR_CP_COMPONENTS[@]}" kubectl; do
     if [[ ! -x "${K8S_BIN_DIR}/${comp}" ]]; then
       redispair::log::info "${comp} is not in ${K8S_BIN_DIR}; running build-binaries.sh"
-      "${ROOT}/test/cluster/build-binaries.sh" >&2
+      "${ROOT}/localcluster/build-binaries.sh" >&2
       return 0
     fi
   done

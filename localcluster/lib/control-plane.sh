@@ -22,15 +22,15 @@
 [[ -n "${REDISPAIR_CP_SH_LOADED:-}" ]] && return 0
 REDISPAIR_CP_SH_LOADED=1
 
-REDISPAIR_CP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+REDISPAIR_CP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=scripts/lib/log.sh
 source "${REDISPAIR_CP_ROOT}/scripts/lib/log.sh"
 # shellcheck source=scripts/lib/process.sh
 source "${REDISPAIR_CP_ROOT}/scripts/lib/process.sh"
-# shellcheck source=test/cluster/versions.sh
-source "${REDISPAIR_CP_ROOT}/test/cluster/versions.sh"
-# shellcheck source=test/cluster/lib/pki.sh
-source "${REDISPAIR_CP_ROOT}/test/cluster/lib/pki.sh"
+# shellcheck source=localcluster/versions.sh
+source "${REDISPAIR_CP_ROOT}/localcluster/versions.sh"
+# shellcheck source=localcluster/lib/pki.sh
+source "${REDISPAIR_CP_ROOT}/localcluster/lib/pki.sh"
 
 # State (PKI, etcd data, logs, pid files, kubeconfigs). Outside the repo; survives until --purge.
 : "${REDISPAIR_CLUSTER_DIR:=/tmp/redispair-cluster}"
