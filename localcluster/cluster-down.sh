@@ -110,7 +110,9 @@ main() {
     } || failed=1
   done
   redispair::cluster_down::remove_log_links
-  if ((failed == 0)); then
+  if ((failed != 0)); then
+    redispair::log::warn "a node did not stop: its network stays, so that nothing it still runs loses its link"
+  else
     redispair::log::info "removing the node network"
     for node in "${REDISPAIR_NODES[@]}"; do
       redispair::net::node_down "${node}" || failed=1

@@ -59,7 +59,7 @@ source "${REDISPAIR_CP_ROOT}/localcluster/lib/pki.sh"
 : "${APISERVER_EXTRA_ARGS:=}"
 # The API server's audit log: requests of service accounts outside kube-system (the policy file says which), so
 # that tests can compare what a component did with what its RBAC grants. Empty APISERVER_AUDIT_LOG turns it off.
-: "${APISERVER_AUDIT_POLICY:=${REDISPAIR_CP_ROOT}/test/cluster/audit-policy.yaml}"
+: "${APISERVER_AUDIT_POLICY:=${REDISPAIR_CP_ROOT}/localcluster/audit-policy.yaml}"
 : "${APISERVER_AUDIT_LOG:=${REDISPAIR_CLUSTER_DIR}/logs/audit.log}"
 : "${KCM_EXTRA_ARGS:=}"
 : "${SCHEDULER_EXTRA_ARGS:=}"

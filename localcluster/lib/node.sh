@@ -90,6 +90,40 @@ redispair::node::processes() {
 
 redispair::node::_no_processes() { [[ -z "$(redispair::node::processes "$1")" ]]; }
 
+# What is left in the node's cgroups once its daemons are gone was started by its containerd: shims, pause and
+# container processes. One snapshot is not enough (seen: a pause and a coredns outlived a single kill):
+#  - a shim caught while it starts a container forks after it was listed, so each pass kills what it sees,
+#    until a pass sees nothing;
+#  - a shim that containerd was daemonizing as it stopped joins the cgroup a moment later, so the cgroup must
+#    also stay empty for a second.
+redispair::node::_kill_leftovers() {
+  local node="$1" _
+  for _ in 1 2 3; do
+    if ! redispair::node::_no_processes "${node}"; then
+      redispair::log::step "${node}: killing $(redispair::node::processes "${node}" | wc -l) leftover container/shim processes"
+      if ! redispair::process::poll "${NODE_STOP_TIMEOUT}" "${node} processes to exit" redispair::node::_kill_all "${node}"; then
+        redispair::log::error "${node}: processes survived SIGKILL:"
+        redispair::node::processes "${node}" >&2
+        return 1
+      fi
+    fi
+    sleep 1
+    redispair::node::_no_processes "${node}" && return 0
+  done
+  redispair::log::error "${node}: processes keep appearing in its cgroups:"
+  redispair::node::processes "${node}" >&2
+  return 1
+}
+
+# Sends SIGKILL to every process in the node's cgroups; succeeds only when there was none left to kill.
+redispair::node::_kill_all() {
+  local -a left
+  mapfile -t left < <(redispair::node::processes "$1" | cut -d' ' -f1)
+  ((${#left[@]} == 0)) && return 0
+  kill -KILL "${left[@]}" 2>/dev/null || true # some exit on their own while we kill their parent
+  return 1
+}
+
 redispair::node::_cgroup_remove() {
   local node="$1"
   local cg h
@@ -398,19 +432,7 @@ redispair::node::stop() {
   for ((i = ${#REDISPAIR_NODE_DAEMONS[@]} - 1; i >= 0; i--)); do
     redispair::node::_stop "${node}" "${REDISPAIR_NODE_DAEMONS[i]}" || return 1
   done
-  # What is left in the node's cgroups was started by its containerd: shims, pause and container processes.
-  # They are killed by pid, then waited for.
-  local -a left
-  mapfile -t left < <(redispair::node::processes "${node}" | cut -d' ' -f1)
-  if ((${#left[@]} > 0)); then
-    redispair::log::step "${node}: killing ${#left[@]} leftover container/shim processes"
-    kill -KILL "${left[@]}" 2>/dev/null || true # some exit on their own while we kill their parent
-    if ! redispair::process::poll "${NODE_STOP_TIMEOUT}" "${node} processes to exit" redispair::node::_no_processes "${node}"; then
-      redispair::log::error "${node}: processes survived SIGKILL:"
-      redispair::node::processes "${node}" >&2
-      return 1
-    fi
-  fi
+  redispair::node::_kill_leftovers "${node}" || return 1
   redispair::node::_unmount_all "${node}" || return 1
   redispair::node::_cgroup_remove "${node}"
 }

@@ -2,7 +2,7 @@
 # Least privilege, measured: the operator runs as its ServiceAccount through a scenario that needs every
 # permission it has (children created and repaired, a foreign object in the way, the INFO CronJob turned on and
 # off, the placement deadlock broken, its Events deduplicated, the master's volume read), and the API server's
-# audit log of that run (test/cluster/audit-policy.yaml) is compared with deploy/operator/rbac.yaml in both
+# audit log of that run (localcluster/audit-policy.yaml) is compared with deploy/operator/rbac.yaml in both
 # directions: nothing used is missing, nothing granted is unused.
 #
 # The mapping from requests to RBAC verbs: the audit log names the verb each request was authorized as, except
@@ -36,7 +36,7 @@ setup_file() {
   AUDIT_LOG="${APISERVER_AUDIT_LOG}"
   [[ -f "${AUDIT_LOG}" ]] || {
     echo "no audit log at ${AUDIT_LOG}: this control plane was started without one;" \
-      "restart it (test/cluster/control-plane-down.sh, then control-plane-up.sh)" >&2
+      "restart it (localcluster/control-plane-down.sh, then control-plane-up.sh)" >&2
     return 1
   }
   redispair::test::apply_crd
