@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Removes what scripts/01-redis-up.sh deployed, in dependency order: the RedisPair (and, through garbage
-# collection, its StatefulSet, Deployment, Services, Secret and CronJob), the operator, its RBAC, the CRD.
-# The master's data (its PVC) is kept unless --purge is given.
+# collection, its StatefulSet, Deployment, Services, Secret and CronJob), the operator, its Service and
+# RBAC, the CRD. The master's data (its PVC) is kept unless --purge is given. Undoes: scripts/01-redis-up.sh
 set -o errexit -o nounset -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,6 +12,10 @@ source "${ROOT}/scripts/lib/log.sh"
 source "${ROOT}/scripts/lib/util.sh"
 # shellcheck source=scripts/lib/prereq.sh
 source "${ROOT}/scripts/lib/prereq.sh"
+# shellcheck source=scripts/lib/args.sh
+source "${ROOT}/scripts/lib/args.sh"
+# shellcheck source=scripts/lib/names.sh
+source "${ROOT}/scripts/lib/names.sh"
 # shellcheck source=scripts/lib/k8s.sh
 source "${ROOT}/scripts/lib/k8s.sh"
 # shellcheck source=scripts/lib/portforward.sh
@@ -23,18 +27,20 @@ readonly CRD_NAME=redispairs.redispair.io
 
 usage() {
   cat <<USAGE
-Usage: ${0##*/} [--purge] [--help]
+Usage: scripts/${0##*/} [--purge] [--help]
 
 On kubectl $(redispair::k8s::context_label), namespace ${REDISPAIR_NAMESPACE}:
   1. stops the port-forwards of scripts/_dev_vars.sh;
   2. deletes RedisPair ${REDISPAIR_NAME} and waits until its pods, StatefulSet, Deployment, Services,
      Secret and CronJob are gone;
-  3. deletes the operator Deployment, its RBAC, and the CRD (kept when RedisPairs remain elsewhere).
-The master's PVC (data-${REDISPAIR_NAME}-master-0) and the namespace are kept, so the data is back on the
+  3. deletes the operator Deployment, its Service and RBAC, and the CRD (kept when RedisPairs remain
+     elsewhere).
+The master's PVC ($(redispair::names::master_pvc "${REDISPAIR_NAME}")) and the namespace are kept, so the data is back on the
 next scripts/01-redis-up.sh. Safe to run again.
 
   --purge   also delete the PVC (the master's data) and the namespace
 Environment: KUBE_CONTEXT [${KUBE_CONTEXT:-current context}], REDISPAIR_DELETE_TIMEOUT [${REDISPAIR_DELETE_TIMEOUT}]
+Undoes: scripts/01-redis-up.sh
 USAGE
 }
 
@@ -49,21 +55,22 @@ delete_redispair() {
     redispair::log::info "deleting RedisPair ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME}"
     redispair::k8s::kubectl_ns delete redispair "${REDISPAIR_NAME}" --wait=true --timeout="${REDISPAIR_DELETE_TIMEOUT}s"
   fi
-  local n="${REDISPAIR_NAME}"
+  local -a children=()
+  local child
+  while IFS= read -r child; do children+=("${child}"); done < <(redispair::names::children "${REDISPAIR_NAME}")
   redispair::log::step "waiting up to ${REDISPAIR_DELETE_TIMEOUT}s for its children to go (garbage collection)"
-  redispair::k8s::wait_gone "${REDISPAIR_DELETE_TIMEOUT}" "statefulset/${n}-master" "deployment/${n}-replica" \
-    "service/${n}-master" "service/${n}-master-headless" \
-    "service/${n}-master-repl" "service/${n}-replica" "secret/${n}-auth" "cronjob/${n}-info"
-  redispair::k8s::wait_none "${REDISPAIR_DELETE_TIMEOUT}" pods "app.kubernetes.io/instance=${n},app.kubernetes.io/name=redis"
+  redispair::k8s::wait_gone "${REDISPAIR_DELETE_TIMEOUT}" ${children[@]+"${children[@]}"}
+  redispair::k8s::wait_none "${REDISPAIR_DELETE_TIMEOUT}" pods "$(redispair::names::selector "${REDISPAIR_NAME}")"
   redispair::log::step "children gone"
 }
 
 delete_operator_and_crd() {
-  redispair::log::info "deleting the operator Deployment ${REDISPAIR_OPERATOR_DEPLOYMENT} and its RBAC"
+  redispair::log::info "deleting the operator Deployment ${REDISPAIR_OPERATOR_DEPLOYMENT}, its Service and its RBAC"
   redispair::k8s::kubectl_ns delete deployment "${REDISPAIR_OPERATOR_DEPLOYMENT}" --ignore-not-found --wait=true \
     --timeout="${REDISPAIR_DELETE_TIMEOUT}s"
   redispair::k8s::wait_none "${REDISPAIR_DELETE_TIMEOUT}" pods "app.kubernetes.io/name=${REDISPAIR_OPERATOR_DEPLOYMENT}"
-  redispair::k8s::kubectl delete -f "${ROOT}/deploy/operator/rbac.yaml" --ignore-not-found --wait=true
+  redispair::k8s::kubectl delete -f "${ROOT}/deploy/operator/service.yaml" -f "${ROOT}/deploy/operator/rbac.yaml" \
+    --ignore-not-found --wait=true
   if ! redispair::k8s::kubectl get crd "${CRD_NAME}" >/dev/null 2>&1; then
     redispair::log::info "CRD ${CRD_NAME}: already gone"
     return 0
@@ -79,7 +86,7 @@ delete_operator_and_crd() {
 }
 
 data_claims() {
-  redispair::k8s::kubectl_ns get pvc -l "app.kubernetes.io/instance=${REDISPAIR_NAME},app.kubernetes.io/component=master" \
+  redispair::k8s::kubectl_ns get pvc -l "$(redispair::names::selector "${REDISPAIR_NAME}" master)" \
     -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' 2>/dev/null || true
 }
 
@@ -88,7 +95,7 @@ handle_data() {
   claims="$(data_claims)"
   if ((purge == 0)); then
     if [[ -n "${claims}" ]]; then
-      redispair::log::info "kept the master's data: PVC $(echo "${claims}" | tr '\n' ' ')in namespace ${REDISPAIR_NAMESPACE} (the next scripts/01-redis-up.sh uses it again; delete it with ${0##*/} --purge)"
+      redispair::log::info "kept the master's data: PVC $(echo "${claims}" | tr '\n' ' ')in namespace ${REDISPAIR_NAMESPACE} (the next scripts/01-redis-up.sh uses it again; delete it with scripts/${0##*/} --purge)"
     else
       redispair::log::info "no master PVC found in namespace ${REDISPAIR_NAMESPACE}: there was no data to keep"
     fi
@@ -108,24 +115,10 @@ handle_data() {
 }
 
 main() {
+  redispair::args::check "--purge" "$@"
   local purge=0
-  while (($# > 0)); do
-    case "$1" in
-      -h | --help)
-        usage
-        return 0
-        ;;
-      --purge) purge=1 ;;
-      *)
-        usage >&2
-        redispair::log::fatal "unknown argument: $1"
-        ;;
-    esac
-    shift
-  done
-  redispair::log::info "checking prerequisites: kubectl"
-  redispair::prereq::require kubectl || exit 1
-  if ! redispair::k8s::require_cluster; then
+  if redispair::args::has "--purge" "$@"; then purge=1; fi
+  if ! redispair::k8s::preflight cluster; then
     redispair::log::error "(if the cluster itself was deleted with scripts/99-minikube-down.sh, there is nothing left to remove)"
     exit 1
   fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Recovery times a developer waits for, on the two-node test cluster (test/cluster/cluster-up.sh; its images
+# Recovery times a developer waits for, on the two-node test cluster (localcluster/cluster-up.sh; its images
 # are already on the nodes), with the operator running as a Deployment from its image:
 #   - apply deploy/redispair.yaml -> RedisPair Ready: a first deploy, so each run applies it under a new name
 #     (redis-apply-N) with a fresh volume. Re-creating a claim of the same name right after deleting one
@@ -12,7 +12,7 @@
 #
 #   bench/recovery/run.sh                  # 5 runs each
 #   BENCH_RUNS=10 bench/recovery/run.sh
-# Environment: REDISPAIR_CLUSTER_INSTANCE and the other settings of test/cluster/lib/cluster.sh.
+# Environment: REDISPAIR_CLUSTER_INSTANCE and the other settings of localcluster/lib/cluster.sh.
 set -o errexit -o nounset -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -141,8 +141,8 @@ main() {
   fi
   export KUBECONFIG
   KUBECONFIG="$(redispair::cp::kubeconfig)"
-  redispair::log::info "two-node cluster, instance ${REDISPAIR_CLUSTER_INSTANCE}: test/cluster/cluster-up.sh"
-  "${ROOT}/test/cluster/cluster-up.sh" >/dev/null
+  redispair::log::info "two-node cluster, instance ${REDISPAIR_CLUSTER_INSTANCE}: localcluster/cluster-up.sh"
+  "${ROOT}/localcluster/cluster-up.sh" >/dev/null
   redispair::e2e::lock
   BENCH_TMP="$(mktemp -d)"
   trap 'redispair::e2e::unlock; rm -rf "${BENCH_TMP}"' EXIT
@@ -171,7 +171,7 @@ main() {
   bench::report "apply -> Ready" 10 "${BENCH_TMP}/apply"
   bench::report "master pod deleted -> link up" 5 "${BENCH_TMP}/master"
   bench::report "replica pod deleted -> Ready" 5 "${BENCH_TMP}/replica"
-  redispair::log::info "the RedisPair is left running in namespace ${E2E_NS}; test/cluster/cluster-down.sh removes the cluster"
+  redispair::log::info "the RedisPair is left running in namespace ${E2E_NS}; localcluster/cluster-down.sh removes the cluster"
 }
 
 main "$@"

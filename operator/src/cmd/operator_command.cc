@@ -103,7 +103,7 @@ int RunOperatorCommand(int argc, char** argv) {
                         {ns, flags.workers, OwnImage(kube_client.get())});
   OpsServer ops(
       flags.ops_address, static_cast<uint16_t>(flags.ops_port), &metrics,
-      [&] { return controller.Healthy(); }, [&] { return controller.Ready(); });
+      [&] { return controller.Healthy(); }, [&] { return controller.Readiness(); });
   Status started = ops.Start();
   if (!started.ok()) {
     LogError("cannot start ops server", {{"error", started.ToString()}});

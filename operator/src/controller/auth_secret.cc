@@ -21,11 +21,13 @@ AuthState AuthFromSecret(const RedisPair& rp, const nlohmann::json& secret) {
   const nlohmann::json& value = Field(Field(secret, "data"), key);
   if (!value.is_string()) {
     auth.error = SecretRef(rp) + " has no key \"" + key + "\" (spec.auth.secretKey)";
+    auth.reason = kReasonAuthSecretInvalid;
     return auth;
   }
   std::optional<std::string> password = kube::Base64Decode(value.get<std::string>());
   if (!password) {
     auth.error = SecretRef(rp) + " key \"" + key + "\" is not valid base64";
+    auth.reason = kReasonAuthSecretInvalid;
     return auth;
   }
   auth.password = std::move(*password);
@@ -33,9 +35,25 @@ AuthState AuthFromSecret(const RedisPair& rp, const nlohmann::json& secret) {
   return auth;
 }
 
-std::string MissingSecretError(const RedisPair& rp) {
-  return SecretRef(rp) + " (spec.auth.secretName) not found: create it with key \"" +
-         rp.spec.auth_secret_key + "\", or remove spec.auth.secretName to have one generated";
+bool OptedIn(const nlohmann::json& secret) {
+  return StringField(Field(Field(secret, "metadata"), "labels"), kAuthOptInLabel) == "true";
+}
+
+AuthState MissingSecret(const RedisPair& rp) {
+  return AuthState{.error = SecretRef(rp) +
+                            " (spec.auth.secretName) not found: create it with key \"" +
+                            rp.spec.auth_secret_key + "\" and the label " + kAuthOptInLabel +
+                            "=true, or remove spec.auth.secretName to have one generated",
+                   .reason = kReasonAuthSecretMissing};
+}
+
+AuthState NotOptedIn(const RedisPair& rp) {
+  return AuthState{
+      .error = SecretRef(rp) + " (spec.auth.secretName) does not carry the label " +
+               kAuthOptInLabel + "=true, so the operator does not hand it to Redis pods; if it " +
+               "is meant for this RedisPair, its owner opts in with: kubectl label secret " +
+               names::AuthSecret(rp) + " -n " + rp.namespace_ + " " + kAuthOptInLabel + "=true",
+      .reason = kReasonAuthSecretNotOptedIn};
 }
 
 StatusOr<std::string> GeneratePassword() {

@@ -62,8 +62,11 @@ struct Observation {
   PodObservation master;
   PodObservation replica;
   ReplicationObservation replication;
-  std::string auth_error;   // e.g. the named Secret does not exist
-  std::string apply_error;  // a child the API server refused, e.g. an immutable field changed
+  std::string auth_error;          // e.g. the named Secret does not exist
+  std::string auth_reason;         // with auth_error: AuthSecretMissing, AuthSecretNotOptedIn, ...
+  std::string child_conflict;      // a child's name is held by an object that is not the pair's
+  std::string node_port_conflict;  // a NodePort of the pair is held by another Service
+  std::string apply_error;         // a child the API server refused, e.g. by an admission policy
   int master_node_port = 0;
   int replica_node_port = 0;
 };

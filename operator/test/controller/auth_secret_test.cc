@@ -38,9 +38,27 @@ TEST_CASE("AnUnusableSecretSaysWhatIsWrongAndWhichField", "[auth]") {
 TEST_CASE("AMissingUserSecretSaysHowToFixIt", "[auth]") {
   RedisPair rp = DefaultPair();
   rp.spec.auth_secret_name = "mine";
-  CHECK(MissingSecretError(rp) ==
-        "Secret redis/mine (spec.auth.secretName) not found: create it with key \"password\", or "
-        "remove spec.auth.secretName to have one generated");
+  const AuthState missing = MissingSecret(rp);
+  CHECK(missing.reason == kReasonAuthSecretMissing);
+  CHECK(missing.error ==
+        "Secret redis/mine (spec.auth.secretName) not found: create it with key \"password\" and "
+        "the label redispair.io/auth=true, or remove spec.auth.secretName to have one generated");
+}
+
+TEST_CASE("AUserSecretIsUsableOnlyWithTheOptInLabel", "[auth]") {
+  RedisPair rp = DefaultPair();
+  rp.spec.auth_secret_name = "mine";
+  json secret = Secret({{"password", "c2VjcmV0"}});
+  CHECK_FALSE(OptedIn(secret));
+  secret["metadata"]["labels"] = {{"redispair.io/auth", "false"}};
+  CHECK_FALSE(OptedIn(secret));
+  secret["metadata"]["labels"] = {{"redispair.io/auth", "true"}};
+  CHECK(OptedIn(secret));
+  const AuthState refused = NotOptedIn(rp);
+  CHECK(refused.password.empty());
+  CHECK(refused.reason == kReasonAuthSecretNotOptedIn);
+  CHECK(refused.error.find("kubectl label secret mine -n redis redispair.io/auth=true") !=
+        std::string::npos);
 }
 
 TEST_CASE("GeneratedPasswordsAre32AlphanumericCharacters", "[auth]") {
