@@ -49,7 +49,8 @@ class Running {
   Running() {
     client.objects[kRedisPairs]["redis/redis"] = Pair(1, "100");
     controller = std::make_unique<Controller>(
-        &client, &metrics, nullptr, ControllerOptions{.namespace_ = "redis", .workers = 1});
+        &client, &metrics, nullptr,
+        ControllerOptions{.namespace_ = "redis", .workers = 1, .importer_image = ""});
     thread = std::thread([this] { controller->Run(); });
   }
   ~Running() {
