@@ -68,7 +68,7 @@ struct ReconcilerDeps {
   std::function<std::string()> now_rfc3339;  // clock seam for lastTransitionTime
   // Clock seam for the backoff of refused applies; empty: the steady clock.
   std::function<ApplyBackoff::Clock::time_point()> now_steady;
-  std::string importer_image;                // RenderInputs::importer_image
+  std::string importer_image;  // RenderInputs::importer_image
 };
 
 class Reconciler {
