@@ -10,6 +10,7 @@
 #include "metrics/metrics.h"
 #include "util/json_fields.h"
 #include "util/log.h"
+#include "util/password.h"
 
 namespace redispair {
 namespace {
@@ -55,16 +56,22 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
   if (!parsed.ok()) return ReconcileResult::Retry(ReportInvalidSpec(*object, parsed.status()));
   const RedisPair& rp = *parsed;
 
-  // 2. Ensure auth. The pods read their password from the Secret, so it must exist first; a
-  //    Secret the user must fix is reported in status, not retried.
+  // 2. Ensure auth. The pods read their passwords from the Secrets, so they must exist first; a
+  //    Secret the user must fix is reported in status and with an Event, not retried, and the
+  //    pods keep the password they have.
   const StatusOr<AuthState> auth = EnsureAuth(rp);
   if (!auth.ok()) return ReconcileResult::Retry(auth.status());
+  for (const PairEvent& e : AuthEvents(rp, *auth)) Record(rp, e);
 
-  // 3. Compute the desired children, purely from the spec and two facts: the Secret's version
-  //    (a new password rolls both pods) and the node the master's volume pins it to (the replica
-  //    must keep off it even while the master pod is gone).
+  // 3. Compute the desired children, purely from the spec and two facts: a digest of the
+  //    operator's password (only a new one restarts the pods; the clients' password changes at
+  //    runtime, step 8) and the node the master's volume pins it to (the replica must keep off
+  //    it even while the master pod is gone).
   const std::optional<std::string> volume_node = MasterVolumeNode(rp);
-  RenderInputs inputs{.auth_secret_version = auth->secret_version, .replica_avoid_nodes = {}};
+  RenderInputs inputs;
+  if (!auth->operator_password.empty()) {
+    inputs.operator_auth_hash = OperatorAuthHash(auth->operator_password);
+  }
   if (volume_node) inputs.replica_avoid_nodes.push_back(*volume_node);
   const std::vector<ChildObject> children = DesiredChildren(rp, inputs);
 
@@ -79,24 +86,29 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
   // 6. Observe the pods of both roles, with what went wrong so far, for the status.
   Observation observed = ObservePods(rp);
   observed.auth_error = auth->error;
+  observed.auth_error_reason = auth->error_reason;
   observed.apply_error = refused.message();
 
   // 7. Probe replication with INFO: its health changes without any API event.
-  ProbeReplication(rp, auth->password, &observed);
+  ProbeReplication(rp, auth->operator_password, &observed);
 
-  // 8. Break the placement deadlock: the replica on the node that the unschedulable master's
+  // 8. Keep the data safe: finish a refill of the master from the replica, judge the master's
+  //    data against the recorded evidence, and apply a changed clients' password at runtime.
+  SecureData(rp, *auth, &observed);
+
+  // 9. Break the placement deadlock: the replica on the node that the unschedulable master's
   //    volume pins it to. Anti-affinity alone cannot prevent that (volume_node.h).
   if (volume_node) KeepFirst(&refused, BreakPlacementDeadlock(rp, observed.master, *volume_node));
 
-  // 9. Compute the status from the observation alone, and write it only when it changed: a
-  //    steady state makes no API writes.
+  // 10. Compute the status from the observation, and write it only when it changed: a steady
+  //     state makes no API writes.
   json status = ComputeStatus(rp, observed);
   const bool ready = IsConditionTrue(status, kCondReady);
   if (Status s = WriteStatusIfChanged(rp, std::move(status)); !s.ok()) {
     return ReconcileResult::Retry(s);
   }
 
-  // 10. Requeue: a refused write is retried with backoff. Otherwise look again later, because
+  // 11. Requeue: a refused write is retried with backoff. Otherwise look again later, because
   //     replication health changes without any API event; sooner while the pair is not ready.
   if (!refused.ok()) return ReconcileResult::Retry(refused);
   return ReconcileResult::After(ready ? kHealthyResync : kUnhealthyResync);
@@ -115,28 +127,68 @@ Status Reconciler::ReportInvalidSpec(const json& object, const Status& error) {
 }
 
 StatusOr<AuthState> Reconciler::EnsureAuth(const RedisPair& rp) {
-  if (!rp.spec.auth_enabled) return AuthState{};
-  if (!rp.spec.auth_secret_name.empty()) return ReadUserSecret(rp);
-  StatusOr<json> secret = EnsureGeneratedSecret(rp);
+  AuthState auth;
+  if (!rp.spec.auth_enabled) return auth;
+  StatusOr<json> own = EnsureOwnSecret(rp, names::OperatorSecret(rp), /*operator_secret=*/true);
+  if (!own.ok()) return own.status();
+  std::optional<std::string> op = OperatorPasswordFromSecret(*own);
+  if (!op) {
+    // Only the operator writes this Secret; an unusable one was edited by hand. The pods could
+    // not start with it either, so say so rather than guess.
+    auth.error = "Secret " + rp.namespace_ + "/" + names::OperatorSecret(rp) +
+                 " holds no usable key \"" + names::kOperatorSecretKey +
+                 "\": delete it, and the operator makes it again";
+    auth.error_reason = kReasonAuthSecretInvalid;
+    return auth;
+  }
+  auth.operator_password = std::move(*op);
+  {
+    std::lock_guard<std::mutex> lock(operator_passwords_mu_);
+    operator_passwords_[KeyOf(rp)] = auth.operator_password;
+  }
+  if (!rp.spec.auth_secret_name.empty()) {
+    if (Status s = ReadUserSecret(rp, &auth); !s.ok()) return s;
+    return auth;
+  }
+  StatusOr<json> secret = EnsureOwnSecret(rp, names::GeneratedSecret(rp), false);
   if (!secret.ok()) return secret.status();
-  return AuthFromSecret(rp, *secret);
+  ReadClientPassword(rp, *secret, &auth);
+  return auth;
 }
 
-StatusOr<AuthState> Reconciler::ReadUserSecret(const RedisPair& rp) {
+Status Reconciler::ReadUserSecret(const RedisPair& rp, AuthState* auth) {
   // Not cached: the informer sees only the operator's own Secrets.
   StatusOr<json> secret = deps_.client->Get(kube::kSecrets, rp.namespace_, names::AuthSecret(rp));
-  if (secret.status().IsNotFound()) return AuthState{.error = MissingSecretError(rp)};
+  if (secret.status().IsNotFound()) {
+    SetMissingSecret(rp, auth);
+    return Status::Ok();
+  }
   if (!secret.ok()) return secret.status();
-  return AuthFromSecret(rp, *secret);
+  ReadClientPassword(rp, *secret, auth);
+  return Status::Ok();
 }
 
-StatusOr<json> Reconciler::EnsureGeneratedSecret(const RedisPair& rp) {
-  const std::string name = names::GeneratedSecret(rp);
+StatusOr<json> Reconciler::EnsureOwnSecret(const RedisPair& rp, const std::string& name,
+                                           bool operator_secret) {
   if (ObjectPtr cached = Cache(kube::kSecrets).Get(CacheKey(rp, name))) return *cached;
-  // Created once and never re-applied, so that the password is not regenerated.
-  StatusOr<std::string> password = GeneratePassword();
-  if (!password.ok()) return password.status();
-  StatusOr<json> created = deps_.client->Create(kube::kSecrets, BuildAuthSecret(rp, *password));
+  // Created once and never re-applied, so that the password is not regenerated. The operator's
+  // own password is made again with the value last read, when the operator knows it: the pods
+  // were started with it.
+  std::string password;
+  if (operator_secret) {
+    std::lock_guard<std::mutex> lock(operator_passwords_mu_);
+    if (auto it = operator_passwords_.find(KeyOf(rp)); it != operator_passwords_.end()) {
+      password = it->second;
+    }
+  }
+  if (password.empty()) {
+    StatusOr<std::string> generated = GeneratePassword();
+    if (!generated.ok()) return generated.status();
+    password = std::move(generated).value();
+  }
+  const json object =
+      operator_secret ? BuildOperatorSecret(rp, password) : BuildAuthSecret(rp, password);
+  StatusOr<json> created = deps_.client->Create(kube::kSecrets, object);
   CountWrite("secret");
   if (created.status().code() == Status::Code::kAlreadyExists) {
     // Created by an earlier pass whose event has not reached the cache yet: read that one.
@@ -251,14 +303,13 @@ std::vector<json> Reconciler::PodsOf(const RedisPair& rp, const std::string& com
 
 void Reconciler::ProbeReplication(const RedisPair& rp, const std::string& password,
                                   Observation* observed) {
-  // Both sides are probed once both pods have an IP; until then status says "not probed".
-  if (deps_.prober == nullptr || observed->master.pod_ip.empty() ||
-      observed->replica.pod_ip.empty()) {
-    return;
-  }
+  // Each pod is probed once it has an IP; status says "not probed" until both were. The data
+  // step needs the master's answer even when the replica pod is gone.
+  if (deps_.prober == nullptr) return;
   ReplicationObservation& r = observed->replication;
   auto probe = [&](const PodObservation& pod, const char* role,
                    std::optional<ReplicationInfo>* info, std::string* error) {
+    if (pod.pod_ip.empty()) return;
     StatusOr<ReplicationInfo> got = deps_.prober->Probe(pod.pod_ip, names::kRedisPort, password);
     if (got.ok()) {
       *info = *got;
@@ -268,6 +319,9 @@ void Reconciler::ProbeReplication(const RedisPair& rp, const std::string& passwo
   };
   probe(observed->master, names::kRoleMaster, &r.master, &r.master_error);
   probe(observed->replica, names::kRoleReplica, &r.replica, &r.replica_error);
+  // The replication condition speaks of the pair: without a replica pod it is "not probed" yet,
+  // whatever the master said.
+  if (observed->replica.pod_ip.empty()) r.master_error.clear();
   RecordLag(rp, r);
 }
 
@@ -276,6 +330,49 @@ void Reconciler::RecordLag(const RedisPair& rp, const ReplicationObservation& r)
   if (deps_.metrics == nullptr || !r.master || !r.master->slave0_offset) return;
   deps_.metrics->Set("redispair_replication_lag_bytes", {{"redispair", KeyOf(rp)}},
                      static_cast<double>(r.master->master_repl_offset - *r.master->slave0_offset));
+}
+
+void Reconciler::SecureData(const RedisPair& rp, const AuthState& auth, Observation* observed) {
+  DataSafetyInputs in;
+  in.observed = observed;
+  in.auth = &auth;
+  in.now = deps_.now_rfc3339();
+  for (const json& pod : PodsOf(rp, names::kRoleReplica)) {
+    const PodObservation replica = ObservePod(pod);
+    if (!replica.pod_ip.empty()) in.replica_pod_ips.push_back(replica.pod_ip);
+  }
+  if (ObjectPtr claim =
+          Cache(kube::kPersistentVolumeClaims).Get(CacheKey(rp, names::MasterPvc(rp)))) {
+    in.master_claim_uid = StringField(Field(*claim, "metadata"), "uid");
+  }
+  const DataSafetyResult result = redispair::SecureData(deps_.prober, rp, in);
+  for (const PairEvent& e : result.events) Record(rp, e);
+  if (!result.error.ok()) {
+    // Handled here: the next pass (soon, the pair is not ready) decides again from what it sees.
+    LogWarn("a command to redis failed; will decide again",
+            {{"redispair", KeyOf(rp)}, {"error", result.error.ToString()}});
+  }
+  if (const auto& c = result.judgement.condition) {
+    observed->data_condition = {
+        {"status", c->status}, {"reason", c->reason}, {"message", c->message}};
+  } else if (const json* stored = FindCondition(rp.status, kCondMasterDataLost)) {
+    observed->data_condition = {{"status", StringField(*stored, "status")},
+                                {"reason", StringField(*stored, "reason")},
+                                {"message", StringField(*stored, "message")}};
+  }
+  if (result.judgement.evidence) {
+    observed->data_evidence = EvidenceToJson(*result.judgement.evidence);
+  } else if (std::optional<DataEvidence> stored = EvidenceFromStatus(rp.status)) {
+    observed->data_evidence = EvidenceToJson(*stored);
+  }
+}
+
+void Reconciler::Record(const RedisPair& rp, const PairEvent& event) {
+  LogInfo("event", {{"redispair", KeyOf(rp)},
+                    {"type", event.warning ? "Warning" : "Normal"},
+                    {"reason", event.reason},
+                    {"message", event.message}});
+  if (deps_.record_event) deps_.record_event(rp, event);
 }
 
 Status Reconciler::BreakPlacementDeadlock(const RedisPair& rp, const PodObservation& master,

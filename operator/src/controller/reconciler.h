@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "controller/auth_secret.h"
+#include "controller/data_safety.h"
 #include "controller/observation.h"
 #include "controller/render.h"
 #include "informer/object_cache.h"
@@ -57,6 +58,8 @@ struct ReconcilerDeps {
   // a cache reads as empty.
   std::map<kube::Resource, const ObjectCache*> caches;
   std::function<std::string()> now_rfc3339;  // clock seam for lastTransitionTime
+  // Records a Kubernetes Event on the RedisPair; nullable (events are then only logged).
+  std::function<void(const RedisPair&, const PairEvent&)> record_event;
 };
 
 class Reconciler {
@@ -77,8 +80,12 @@ class Reconciler {
   Status ReportInvalidSpec(const nlohmann::json& object, const Status& error);
   // Step 2. Errors are API failures; a Secret the user must fix is AuthState::error.
   StatusOr<AuthState> EnsureAuth(const RedisPair& rp);
-  StatusOr<AuthState> ReadUserSecret(const RedisPair& rp);
-  StatusOr<nlohmann::json> EnsureGeneratedSecret(const RedisPair& rp);
+  Status ReadUserSecret(const RedisPair& rp, AuthState* auth);
+  // The operator's own Secret, or the generated clients' Secret: read from the cache, else
+  // created once with a new password (or, for the operator's, the one it last read, so that a
+  // deleted Secret does not restart the pods).
+  StatusOr<nlohmann::json> EnsureOwnSecret(const RedisPair& rp, const std::string& name,
+                                           bool operator_secret);
   // Step 3: the node the master's volume is pinned to, when a local volume pins it.
   std::optional<std::string> MasterVolumeNode(const RedisPair& rp);
   // Step 4. Returns an error only when the pass must stop (the API server is away); a child the
@@ -97,11 +104,15 @@ class Reconciler {
   // Step 7: fills observed->replication, and the lag metric.
   void ProbeReplication(const RedisPair& rp, const std::string& password, Observation* observed);
   void RecordLag(const RedisPair& rp, const ReplicationObservation& replication);
-  // Step 8: when the master cannot be scheduled and a replica pod sits on the node its volume
+  // Step 8: the master's data (refill, evidence) and the clients' password, at runtime
+  // (data_safety.h). Fills observed->data_condition and observed->data_evidence.
+  void SecureData(const RedisPair& rp, const AuthState& auth, Observation* observed);
+  void Record(const RedisPair& rp, const PairEvent& event);
+  // Step 9: when the master cannot be scheduled and a replica pod sits on the node its volume
   // pins it to, deletes that replica pod (the placement deadlock; see volume_node.h).
   Status BreakPlacementDeadlock(const RedisPair& rp, const PodObservation& master,
                                 const std::string& volume_node);
-  // Step 9.
+  // Step 10.
   Status WriteStatusIfChanged(const RedisPair& rp, nlohmann::json status);
 
   const ObjectCache& Cache(const kube::Resource& resource) const;
@@ -112,6 +123,10 @@ class Reconciler {
   // is enough for the life of the process.
   std::mutex pv_mu_;
   std::map<std::string, std::string> pv_nodes_;  // guarded by pv_mu_
+  // "namespace/name" -> the operator's password last read from its Secret, to make the Secret
+  // again with the same value when it is deleted.
+  std::mutex operator_passwords_mu_;
+  std::map<std::string, std::string> operator_passwords_;  // guarded by operator_passwords_mu_
 };
 
 }  // namespace redispair

@@ -108,12 +108,13 @@ TEST_CASE("ANewPairGetsItsSecretChildrenAndStatusInDependencyOrder", "[reconcile
   CHECK(r.requeue_after == Reconciler::kUnhealthyResync);  // no pods yet
   std::vector<std::string> writes;
   for (const auto& c : f.client.calls) writes.push_back(c.verb + " " + c.key);
-  CHECK(writes == std::vector<std::string>{"create redis/redis-auth",
-                                           "apply redis/redis-master-headless",
-                                           "apply redis/redis-master", "apply redis/redis-replica",
-                                           "apply redis/redis-master", "apply redis/redis-replica",
-                                           "apply status redis/redis"});
-  CHECK(f.client.calls[4].resource == kube::kStatefulSets);
+  CHECK(writes ==
+        std::vector<std::string>{"create redis/redis-operator-auth", "create redis/redis-auth",
+                                 "apply redis/redis-master-headless", "apply redis/redis-master",
+                                 "apply redis/redis-replica", "apply redis/redis-replica-headless",
+                                 "apply redis/redis-master", "apply redis/redis-replica",
+                                 "apply status redis/redis"});
+  CHECK(f.client.calls[6].resource == kube::kStatefulSets);
   CHECK(ReadyReason(f.WrittenStatus()) == "PodMissing");
 }
 
@@ -167,7 +168,9 @@ TEST_CASE("AMissingUserSecretIsReportedNotRetried", "[reconciler]") {
   f.AddPair(Pair({{"auth", {{"secretName", "mine"}}}}));
   ReconcileResult r = f.Reconcile();
   CHECK(r.error.ok());
-  CHECK(f.client.CallsOf("create").empty());
+  // Only the operator's own Secret is made; the user's is never generated in its place.
+  REQUIRE(f.client.CallsOf("create").size() == 1);
+  CHECK(f.client.CallsOf("create")[0].key == "redis/redis-operator-auth");
   CHECK(ReadyReason(f.WrittenStatus()) == "AuthSecretMissing");
 }
 
@@ -217,7 +220,7 @@ TEST_CASE("AReplicaOnTheUnschedulableMastersVolumeNodeIsDeleted", "[reconciler]"
   CHECK(deployment.dump().find("node-a") != std::string::npos);
 }
 
-// Answers INFO replication as a healthy pair would.
+// Answers INFO replication as a healthy pair would; counts the commands it is sent.
 class HealthyProber : public ReplicationProber {
  public:
   StatusOr<ReplicationInfo> Probe(const std::string& host, int port, const std::string&) override {
@@ -229,6 +232,12 @@ class HealthyProber : public ReplicationProber {
     }
     return ParseReplicationInfo("role:slave\r\nmaster_link_status:up\r\n");
   }
+  StatusOr<std::string> Command(const std::string&, int, const std::string&,
+                                const std::vector<std::string>&) override {
+    ++commands;
+    return std::string("OK");
+  }
+  int commands = 0;
 };
 
 TEST_CASE("AHealthyPairIsReadyAndLookedAtAgainLater", "[reconciler]") {
@@ -247,6 +256,52 @@ TEST_CASE("AHealthyPairIsReadyAndLookedAtAgainLater", "[reconciler]") {
   CHECK(r.requeue_after == Reconciler::kHealthyResync);
   CHECK(IsConditionTrue(f.WrittenStatus(), kCondReady));
   CHECK(IsConditionTrue(f.WrittenStatus(), kCondReplicationHealthy));
+  CHECK(prober.commands == 0);  // a healthy pair is only looked at
+}
+
+TEST_CASE("AMissingUserSecretRollsNothingOutAndIsAnnouncedOnce", "[reconciler]") {
+  std::vector<PairEvent> events;
+  Fixture f;
+  f.reconciler.reset();
+  ReconcilerDeps deps;
+  deps.client = &f.client;
+  deps.now_rfc3339 = [] { return std::string(kNow); };
+  deps.record_event = [&events](const RedisPair&, const PairEvent& e) { events.push_back(e); };
+  for (auto& [resource, store] : f.caches) deps.caches[resource] = &store;
+  f.reconciler = std::make_unique<Reconciler>(std::move(deps));
+
+  f.AddPair(Pair({{"auth", {{"secretName", "mine"}}}}));
+  f.client.objects[kube::kSecrets]["redis/mine"] = {
+      {"metadata", {{"name", "mine"}, {"namespace", "redis"}, {"resourceVersion", "1"}}},
+      {"data", {{"password", "aHVudGVyMg=="}}}};
+  REQUIRE(f.Reconcile().error.ok());
+  f.SyncCachesFromClient();
+  const json template_before =
+      f.client.objects[kube::kStatefulSets]["redis/redis-master"]["spec"]["template"];
+  CHECK(events.empty());
+
+  // A metadata-only edit of the Secret: nothing to write.
+  f.client.objects[kube::kSecrets]["redis/mine"]["metadata"]["labels"] = {{"team", "a"}};
+  f.client.objects[kube::kSecrets]["redis/mine"]["metadata"]["resourceVersion"] = "2";
+  f.client.calls.clear();
+  REQUIRE(f.Reconcile().error.ok());
+  CHECK(f.client.CallsOf("apply").empty());
+
+  // The Secret goes away: status and one Event say so, and no workload is rolled out.
+  f.client.objects[kube::kSecrets].erase("redis/mine");
+  f.client.calls.clear();
+  REQUIRE(f.Reconcile().error.ok());
+  CHECK(ReadyReason(f.WrittenStatus()) == "AuthSecretMissing");
+  for (const auto& call : f.client.calls) CHECK(call.resource != kube::kStatefulSets);
+  for (const auto& call : f.client.calls) CHECK(call.resource != kube::kDeployments);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].reason == "AuthSecretMissing");
+  CHECK(events[0].warning);
+  f.SyncCachesFromClient();
+  CHECK(f.client.objects[kube::kStatefulSets]["redis/redis-master"]["spec"]["template"] ==
+        template_before);
+  REQUIRE(f.Reconcile().error.ok());
+  CHECK(events.size() == 1);
 }
 
 }  // namespace
