@@ -58,10 +58,12 @@ for f in "$dir/appendonly.aof" "$dir/dump.rdb" "$dir"/appendonlydir/*.manifest; 
 done
 host=${REDISPAIR_REFILL_FROM%:*}
 port=${REDISPAIR_REFILL_FROM##*:}
+# redis-cli's answer (or error) on one line.
 cli() {
   h=$1
   shift
-  timeout 5 redis-cli --no-auth-warning -h "$h" -p "$port" "$@" 2>&1 || true
+  { timeout 5 redis-cli --no-auth-warning -h "$h" -p "$port" "$@" 2>&1 || true; } |
+    tr '\r\n' '  ' | sed 's/ *$//'
 }
 # Prints "N IP" for the replica pod with the most keys, "0" when none holds any, or "? WHY".
 survey() {
