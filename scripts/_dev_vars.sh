@@ -113,9 +113,23 @@ _redispair_dev_vars() {
     key="$(redispair::k8s::kubectl_ns get redispair "${REDISPAIR_NAME}" -o jsonpath='{.spec.auth.secretKey}' 2>/dev/null)"
     secret="${secret:-${REDISPAIR_NAME}-auth}"
     key="${key:-password}"
-    if ! password="$(redispair::k8s::kubectl_ns get secret "${secret}" -o go-template="{{index .data \"${key}\" | base64decode}}" 2>/dev/null)" ||
-      [[ -z "${password}" ]]; then
+    local encoded
+    if ! encoded="$(redispair::k8s::kubectl_ns get secret "${secret}" -o go-template="{{index .data \"${key}\"}}" 2>/dev/null)" ||
+      [[ -z "${encoded}" || "${encoded}" == "<no value>" ]]; then
       redispair::log::error "cannot read key ${key} of Secret ${REDISPAIR_NAMESPACE}/${secret}: nothing exported. Is RedisPair ready? (scripts/01-redis-up.sh)"
+      return 1
+    fi
+    # The same rule as the operator's and the pods' (operator/src/util/password.h): one trailing line
+    # ending is not part of the password (kubectl create secret --from-file keeps a file's last newline);
+    # any other line break is refused. The "." keeps $(...) from eating the newlines.
+    password="$(printf '%s' "${encoded}" | base64 -d 2>/dev/null && printf .)"
+    password="${password%.}"
+    if [[ "${password}" == *$'\n' ]]; then
+      password="${password%$'\n'}"
+      password="${password%$'\r'}"
+    fi
+    if [[ -z "${password}" || "${password}" == *$'\n'* || "${password}" == *$'\r'* ]]; then
+      redispair::log::error "key ${key} of Secret ${REDISPAIR_NAMESPACE}/${secret} is empty or holds a line break other than one trailing newline: nothing exported (the RedisPair's status says the same)"
       return 1
     fi
   fi

@@ -207,6 +207,10 @@ dev_vars_in() {
   assert_redis_up
 }
 
+secret_adopted() {
+  [[ "$(rp::cycle::k get secret redis-auth -o jsonpath='{.metadata.ownerReferences[0].kind}')" == RedisPair ]]
+}
+
 @test "98-redis-down.sh keeps the master's data through a full down/up cycle, and stops the port-forwards" {
   local master
   master="$(rp::cycle::node_ip):32400"
@@ -217,16 +221,20 @@ dev_vars_in() {
   local pids
   pids="$(cat "${XDG_STATE_HOME}/redispair/port-forward/${KUBE_CONTEXT}"/*.pid)"
 
+  local password
+  password="$(rp::cycle::password)"
   run scripts/98-redis-down.sh
   echo "${output}"
   [[ "${status}" -eq 0 ]]
   [[ "${output}" == *"kept the master's data"* ]]
+  [[ "${output}" == *"keeping Secret redis-auth with the data"* ]]
   run ! kubectl get crd redispairs.redispair.io
   run ! rp::cycle::k get deploy redispair-operator
   run ! rp::cycle::k get role redispair-operator
   run ! rp::cycle::k get serviceaccount redispair-operator
   run ! rp::cycle::k get statefulset redis-master
-  run ! rp::cycle::k get secret redis-auth
+  # The password stays with the data, released from the deleted RedisPair.
+  [[ "$(rp::cycle::k get secret redis-auth -o jsonpath='{.metadata.ownerReferences}')" == "" ]]
   [[ -z "$(rp::cycle::k get pods -o name)" ]]
   rp::cycle::k get pvc data-redis-master-0
   local pid
@@ -238,7 +246,10 @@ dev_vars_in() {
   run scripts/01-redis-up.sh
   [[ "${status}" -eq 0 ]]
   assert_redis_up
+  # The old data, with the old password; the Secret belongs to the new RedisPair again.
+  [[ "$(rp::cycle::password)" == "${password}" ]]
   [[ "$(rp::cycle::cli "${master}" GET cycle:survivor)" == "still here" ]]
+  rp::cycle::eventually 30 secret_adopted
   rp::cycle::eventually 30 test "$(rp::cycle::cli "$(rp::cycle::node_ip):32401" GET cycle:survivor)" = "still here"
 }
 

@@ -39,6 +39,15 @@ bool OwnedBy(const json& object, const RedisPair& rp) {
   return false;
 }
 
+bool HasController(const json& object) {
+  const json& refs = Field(Field(object, "metadata"), "ownerReferences");
+  if (!refs.is_array()) return false;
+  for (const json& ref : refs) {
+    if (Field(ref, "controller") == true) return true;
+  }
+  return false;
+}
+
 std::string CacheKey(const RedisPair& rp, const std::string& name) {
   return rp.namespace_ + "/" + name;
 }
@@ -170,7 +179,19 @@ Status Reconciler::ReadUserSecret(const RedisPair& rp, AuthState* auth) {
 
 StatusOr<json> Reconciler::EnsureOwnSecret(const RedisPair& rp, const std::string& name,
                                            bool operator_secret) {
-  if (ObjectPtr cached = Cache(kube::kSecrets).Get(CacheKey(rp, name))) return *cached;
+  if (ObjectPtr cached = Cache(kube::kSecrets).Get(CacheKey(rp, name))) {
+    if (!HasController(*cached)) {
+      // Kept by scripts/98-redis-down.sh together with the data (render.h): take it back, so
+      // that it goes with this RedisPair when the volume does.
+      Status s =
+          deps_.client->Apply(kube::kSecrets, BuildSecretAdoption(rp, name), kApplyAsOperator)
+              .status();
+      CountWrite("secret");
+      if (!s.ok()) return s;
+      LogInfo("adopted kept secret", {{"redispair", KeyOf(rp)}, {"secret", name}});
+    }
+    return *cached;
+  }
   // Created once and never re-applied, so that the password is not regenerated. The operator's
   // own password is made again with the value last read, when the operator knows it: the pods
   // were started with it.

@@ -336,6 +336,15 @@ json BuildOperatorSecret(const RedisPair& rp, const std::string& password) {
   };
 }
 
+json BuildSecretAdoption(const RedisPair& rp, const std::string& name) {
+  return json{{"apiVersion", "v1"},
+              {"kind", "Secret"},
+              {"metadata",
+               {{"name", name},
+                {"namespace", rp.namespace_},
+                {"ownerReferences", json::array({OwnerReference(rp)})}}}};
+}
+
 std::string OperatorAuthHash(const std::string& operator_password) {
   return Sha256Hex(operator_password).substr(0, 16);
 }

@@ -50,6 +50,10 @@ nlohmann::json BuildInfoCronJob(const RedisPair& rp);
 nlohmann::json BuildAuthSecret(const RedisPair& rp, const std::string& password);
 // The operator's own Secret ("<name>-operator-auth"), created once in the same way.
 nlohmann::json BuildOperatorSecret(const RedisPair& rp, const std::string& password);
+// What the operator applies to take back a Secret of its own that has no controller any more:
+// scripts/98-redis-down.sh keeps the generated "<name>-auth" with a retained volume, so that the
+// next RedisPair of that name serves the old data with the old password. Only the ownerReference.
+nlohmann::json BuildSecretAdoption(const RedisPair& rp, const std::string& name);
 // The digest stamped as kOperatorAuthHashAnnotation for `operator_password`.
 std::string OperatorAuthHash(const std::string& operator_password);
 

@@ -163,6 +163,33 @@ TEST_CASE("AnInvalidSpecIsReportedInStatusAndNotRetried", "[reconciler]") {
   CHECK(ReadyReason(f.WrittenStatus()) == "InvalidSpec");
 }
 
+TEST_CASE("ASecretKeptWithTheDataByScript98IsAdoptedNotRegenerated", "[reconciler]") {
+  Fixture f;
+  f.AddPair(Pair());
+  // scripts/98-redis-down.sh removed its ownerReference; our labels are still on it.
+  const json kept = {{"apiVersion", "v1"},
+                     {"kind", "Secret"},
+                     {"metadata",
+                      {{"name", "redis-auth"},
+                       {"namespace", "redis"},
+                       {"labels", {{names::kLabelManagedBy, names::kManagedBy}}}}},
+                     {"data", {{"password", "b2xkLXBhc3N3b3Jk"}}}};
+  f.client.objects[kube::kSecrets]["redis/redis-auth"] = kept;
+  f.Cache(kube::kSecrets, {kept});
+  REQUIRE(f.Reconcile().error.ok());
+  for (const auto& call : f.client.CallsOf("create")) CHECK(call.key != "redis/redis-auth");
+  bool adopted = false;
+  for (const auto& call : f.client.CallsOf("apply")) {
+    if (call.key != "redis/redis-auth") continue;
+    adopted = true;
+    CHECK(call.body["metadata"]["ownerReferences"][0]["uid"] == "uid-1");
+    CHECK(call.body["metadata"]["ownerReferences"][0]["controller"] == true);
+    CHECK_FALSE(call.body.contains("data"));
+    CHECK_FALSE(call.body.contains("stringData"));
+  }
+  CHECK(adopted);
+}
+
 TEST_CASE("AMissingUserSecretIsReportedNotRetried", "[reconciler]") {
   Fixture f;
   f.AddPair(Pair({{"auth", {{"secretName", "mine"}}}}));
