@@ -81,7 +81,14 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
   if (!auth->operator_password.empty()) {
     inputs.operator_auth_hash = OperatorAuthHash(auth->operator_password);
   }
-  if (volume_node) inputs.replica_avoid_nodes.push_back(*volume_node);
+  if (volume_node) {
+    inputs.replica_avoid_nodes.push_back(*volume_node);
+  } else if (ObjectPtr live =
+                 Cache(kube::kDeployments).Get(CacheKey(rp, names::ReplicaDeployment(rp)))) {
+    // The claim is gone or not bound yet (a lost volume): keep what the replica avoids, so that
+    // its template, and the only other copy of the data, stay as they are (volume_node.h).
+    inputs.replica_avoid_nodes = AvoidedNodes(*live);
+  }
   const std::vector<ChildObject> children = DesiredChildren(rp, inputs);
 
   // 4. Apply the children that differ from the cache. Only an API server that is away stops the

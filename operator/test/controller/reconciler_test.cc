@@ -7,6 +7,7 @@
 #include "controller/names.h"
 #include "controller/replication_probe.h"
 #include "controller/status.h"
+#include "controller/volume_node.h"
 #include "fake_kube_client.h"
 #include "informer/store.h"
 
@@ -245,6 +246,26 @@ TEST_CASE("AReplicaOnTheUnschedulableMastersVolumeNodeIsDeleted", "[reconciler]"
   // The replica's Deployment is told to keep off that node too.
   const json deployment = f.client.objects[kube::kDeployments]["redis/redis-replica"];
   CHECK(deployment.dump().find("node-a") != std::string::npos);
+}
+
+TEST_CASE("ALostMasterClaimDoesNotRollTheReplicaThatHoldsTheData", "[reconciler]") {
+  Fixture f;
+  f.AddPair(Pair());
+  const json claim = {{"metadata",
+                       {{"name", names::kDataVolume + std::string("-redis-master-0")},
+                        {"namespace", "redis"},
+                        {"uid", "claim-a"},
+                        {"annotations", {{"volume.kubernetes.io/selected-node", "node-a"}}}}}};
+  f.Cache(kube::kPersistentVolumeClaims, {claim});
+  REQUIRE(f.Reconcile().error.ok());
+  f.SyncCachesFromClient();
+  CHECK(AvoidedNodes(f.client.objects[kube::kDeployments]["redis/redis-replica"]) ==
+        std::vector<std::string>{"node-a"});
+  // The claim is deleted (a lost volume); its successor is not bound yet.
+  f.caches[kube::kPersistentVolumeClaims].Replace({});
+  f.client.calls.clear();
+  REQUIRE(f.Reconcile().error.ok());
+  for (const auto& call : f.client.CallsOf("apply")) CHECK(call.resource != kube::kDeployments);
 }
 
 // Answers INFO replication as a healthy pair would; counts the commands it is sent.
