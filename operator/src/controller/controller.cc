@@ -36,6 +36,9 @@ Controller::Controller(kube::KubeClient* client, Metrics* metrics, ReplicationPr
   deps.client = client_;
   deps.metrics = metrics_;
   deps.prober = prober;
+  recorder_ =
+      events::NewRecorder(client_, {.field_manager = names::kFieldManager, .metrics = metrics_});
+  deps.recorder = recorder_.get();
   deps.now_rfc3339 = NowRfc3339;
   deps.caches[kRedisPairs] = Watch(kRedisPairs, /*children_only=*/false);
   // The children, and what they make: pods from the pod templates, the master's claim from its

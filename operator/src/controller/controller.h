@@ -15,6 +15,7 @@
 
 #include "controller/reconciler.h"
 #include "controller/work_queue.h"
+#include "events/recorder.h"
 #include "informer/informer.h"
 
 namespace redispair {
@@ -50,6 +51,7 @@ class Controller {
   ControllerOptions options_;
   WorkQueue queue_;
   std::vector<std::unique_ptr<Informer>> informers_;
+  std::unique_ptr<events::Recorder> recorder_;
   std::unique_ptr<Reconciler> reconciler_;
   std::atomic<bool> stopped_{false};
 };

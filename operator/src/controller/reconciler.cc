@@ -2,6 +2,7 @@
 
 #include "controller/drift.h"
 #include "controller/names.h"
+#include "controller/pair_events.h"
 #include "controller/replication_probe.h"
 #include "controller/status.h"
 #include "controller/volume_node.h"
@@ -441,6 +442,10 @@ const ObjectCache& Reconciler::Cache(const kube::Resource& resource) const {
   static const Store kEmpty;
   const auto it = deps_.caches.find(resource);
   return it == deps_.caches.end() || it->second == nullptr ? kEmpty : *it->second;
+}
+
+void Reconciler::Record(const RedisPair& rp, const events::Event& event) {
+  if (deps_.recorder != nullptr) deps_.recorder->Record(EventRef(rp), event);
 }
 
 void Reconciler::CountWrite(const std::string& what) {

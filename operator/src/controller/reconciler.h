@@ -23,6 +23,7 @@
 #include "controller/data_safety.h"
 #include "controller/observation.h"
 #include "controller/render.h"
+#include "events/recorder.h"
 #include "informer/object_cache.h"
 #include "kube/resource.h"
 #include "util/status.h"
@@ -51,8 +52,9 @@ struct ReconcileResult {
 
 struct ReconcilerDeps {
   kube::KubeClient* client = nullptr;
-  Metrics* metrics = nullptr;           // nullable
-  ReplicationProber* prober = nullptr;  // nullable: replication is then never probed
+  Metrics* metrics = nullptr;            // nullable
+  ReplicationProber* prober = nullptr;   // nullable: replication is then never probed
+  events::Recorder* recorder = nullptr;  // nullable: no Events are recorded
   // The caches the reconciler reads, by resource: kRedisPairs, kube::kSecrets, kube::kPods,
   // kube::kPersistentVolumeClaims and the resource of every child (render.h). A resource without
   // a cache reads as empty.
@@ -117,6 +119,8 @@ class Reconciler {
 
   const ObjectCache& Cache(const kube::Resource& resource) const;
   void CountWrite(const std::string& what);
+  // Records an Event about `rp` (deduplicated and rate-limited by the recorder); never fails.
+  void Record(const RedisPair& rp, const events::Event& event);
 
   ReconcilerDeps deps_;
   // PersistentVolume name -> pinned node. A PV's node affinity is immutable, so one GET per volume
