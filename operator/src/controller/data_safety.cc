@@ -51,6 +51,13 @@ class Sender {
   Status error_;
 };
 
+events::Event Normal(const char* reason, const char* action, std::string note) {
+  return {events::Type::kNormal, reason, action, std::move(note)};
+}
+events::Event Warning(const char* reason, const char* action, std::string note) {
+  return {events::Type::kWarning, reason, action, std::move(note)};
+}
+
 std::string StoredReason(const RedisPair& rp, const char* type) {
   const json* c = FindCondition(rp.status, type);
   return c != nullptr ? StringField(*c, "reason") : "";
@@ -58,7 +65,7 @@ std::string StoredReason(const RedisPair& rp, const char* type) {
 
 // Step of a refill: the commands it calls for, and what is said when they worked.
 void CarryOut(const RefillDecision& d, const RedisPair& rp, const DataSafetyInputs& in,
-              Sender* send, std::vector<PairEvent>* events) {
+              Sender* send, std::vector<events::Event>* events) {
   const std::string master_dns = names::MasterDns(rp);
   const std::string port = std::to_string(names::kRedisPort);
   switch (d.step) {
@@ -71,26 +78,26 @@ void CarryOut(const RefillDecision& d, const RedisPair& rp, const DataSafetyInpu
     case RefillStep::kPromote:
       if (send->ToMaster({"REPLICAOF", "NO", "ONE"}) &&
           send->ToReplica({"REPLICAOF", master_dns, port})) {
-        events->push_back({false, kEventDataRecovered,
-                           "the master's new volume was refilled from the replica: " +
-                               std::to_string(in.observed->replication.master->keys) +
-                               " keys; master and replica are back in their roles"});
+        events->push_back(Normal(kEventDataRecovered, kActionRefill,
+                                 "the master's new volume was refilled from the replica: " +
+                                     std::to_string(in.observed->replication.master->keys) +
+                                     " keys; master and replica are back in their roles"));
       }
       break;
     case RefillStep::kSourceGone:
       if (send->ToMaster({"REPLICAOF", "NO", "ONE"}) &&
           send->ToMaster({"CONFIG", "SET", "appendonly", "yes"})) {
-        events->push_back({true, kEventRefillSourceGone, d.message});
+        events->push_back(Warning(kEventRefillSourceGone, kActionRefill, d.message));
       }
       break;
     case RefillStep::kRefillAgain:
       if (send->ToMaster({"REPLICAOF", in.observed->replica.pod_ip, port})) {
-        events->push_back({true, kEventMasterDataLost, d.message});
+        events->push_back(Warning(kEventMasterDataLost, kActionRefill, d.message));
       }
       break;
     case RefillStep::kRepoint:
       if (send->ToReplica({"REPLICAOF", master_dns, port})) {
-        events->push_back({false, kEventReplicaRepointed, d.message});
+        events->push_back(Normal(kEventReplicaRepointed, kActionRefill, d.message));
       }
       break;
     default:
@@ -104,7 +111,7 @@ void CarryOut(const RefillDecision& d, const RedisPair& rp, const DataSafetyInpu
 // The clients' password, applied at runtime where a server does not accept exactly it and the
 // operator's (launcher.h). The digests are compared, so no password leaves the operator.
 void ApplyPassword(const RedisPair& rp, const DataSafetyInputs& in, Sender* send,
-                   std::vector<PairEvent>* events) {
+                   std::vector<events::Event>* events) {
   const AuthState& auth = *in.auth;
   if (!rp.spec.auth_enabled || auth.password.empty() || auth.operator_password.empty()) return;
   const std::string client = Sha256Hex(auth.password);
@@ -124,10 +131,10 @@ void ApplyPassword(const RedisPair& rp, const DataSafetyInputs& in, Sender* send
   if (applied.empty()) return;
   std::string where = applied[0];
   if (applied.size() > 1) where += " and the " + applied[1];
-  events->push_back({false, kEventPasswordApplied,
-                     "applied the password of Secret " + rp.namespace_ + "/" +
-                         names::AuthSecret(rp) + " to the " + where +
-                         " at runtime (no restart; open connections stay authenticated)"});
+  events->push_back(Normal(kEventPasswordApplied, kActionApplyPassword,
+                           "applied the password of Secret " + rp.namespace_ + "/" +
+                               names::AuthSecret(rp) + " to the " + where +
+                               " at runtime (no restart; open connections stay authenticated)"));
 }
 
 }  // namespace
@@ -147,9 +154,9 @@ DataSafetyResult SecureData(ReplicationProber* prober, const RedisPair& rp,
   const std::string before = StoredReason(rp, kCondMasterDataLost);
   if (const auto& c = result.judgement.condition; c && c->reason != before) {
     if (c->reason == kReasonRefilling) {
-      result.events.push_back({true, kEventMasterDataLost, c->message});
+      result.events.push_back(Warning(kEventMasterDataLost, kActionRefill, c->message));
     } else if (c->reason == kReasonDataGone) {
-      result.events.push_back({true, kEventMasterDataGone, c->message});
+      result.events.push_back(Warning(kEventMasterDataGone, kActionRefill, c->message));
     }
     LogInfo("master data",
             {{"redispair", KeyOf(rp)}, {"reason", c->reason}, {"message", c->message}});
@@ -161,9 +168,9 @@ DataSafetyResult SecureData(ReplicationProber* prober, const RedisPair& rp,
   return result;
 }
 
-std::vector<PairEvent> AuthEvents(const RedisPair& rp, const AuthState& auth) {
+std::vector<events::Event> AuthEvents(const RedisPair& rp, const AuthState& auth) {
   if (auth.error.empty() || StoredReason(rp, kCondReady) == auth.error_reason) return {};
-  return {{true, auth.error_reason, auth.error}};
+  return {{events::Type::kWarning, auth.error_reason, kActionReadSecret, auth.error}};
 }
 
 }  // namespace redispair

@@ -13,18 +13,12 @@
 #include "controller/observation.h"
 #include "controller/redispair.h"
 #include "controller/refill.h"
+#include "events/recorder.h"
 #include "util/status.h"
 
 namespace redispair {
 
 class ReplicationProber;
-
-// A Kubernetes Event to record on the RedisPair.
-struct PairEvent {
-  bool warning = false;  // type Warning, else Normal
-  std::string reason;
-  std::string message;
-};
 
 struct DataSafetyInputs {
   const Observation* observed = nullptr;  // the pods and what their servers reported
@@ -37,18 +31,21 @@ struct DataSafetyInputs {
 struct DataSafetyResult {
   RefillDecision refill;
   DataJudgement judgement;
-  std::vector<PairEvent> events;
+  std::vector<events::Event> events;  // to record on the RedisPair
   // The first command that failed; the pass goes on, and the next one tries again.
   Status error;
 };
 
-// Event reasons.
+// Event reasons, and the actions they report.
 inline constexpr const char* kEventMasterDataLost = "MasterDataLost";
 inline constexpr const char* kEventDataRecovered = "DataRecovered";
 inline constexpr const char* kEventMasterDataGone = "MasterDataGone";
 inline constexpr const char* kEventRefillSourceGone = "RefillSourceGone";
 inline constexpr const char* kEventReplicaRepointed = "ReplicaRepointed";
 inline constexpr const char* kEventPasswordApplied = "PasswordApplied";
+inline constexpr const char* kActionRefill = "Refill";
+inline constexpr const char* kActionApplyPassword = "ApplyPassword";
+inline constexpr const char* kActionReadSecret = "ReadSecret";
 
 // `prober` may be null (nothing is sent then). Events are returned for transitions only (the
 // stored status in `rp` tells what was already said), so a pass that changes nothing records
@@ -58,6 +55,6 @@ DataSafetyResult SecureData(ReplicationProber* prober, const RedisPair& rp,
 
 // The events for a clients' Secret that cannot be used: one when its error first appears (the
 // stored Ready condition does not carry that reason yet), none afterwards.
-std::vector<PairEvent> AuthEvents(const RedisPair& rp, const AuthState& auth);
+std::vector<events::Event> AuthEvents(const RedisPair& rp, const AuthState& auth);
 
 }  // namespace redispair

@@ -71,7 +71,7 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
   //    pods keep the password they have.
   const StatusOr<AuthState> auth = EnsureAuth(rp);
   if (!auth.ok()) return ReconcileResult::Retry(auth.status());
-  for (const PairEvent& e : AuthEvents(rp, *auth)) Record(rp, e);
+  RecordAll(rp, AuthEvents(rp, *auth));
 
   // 3. Compute the desired children, purely from the spec and two facts: a digest of the
   //    operator's password (only a new one restarts the pods; the clients' password changes at
@@ -375,7 +375,7 @@ void Reconciler::SecureData(const RedisPair& rp, const AuthState& auth, Observat
     in.master_claim_uid = StringField(Field(*claim, "metadata"), "uid");
   }
   const DataSafetyResult result = redispair::SecureData(deps_.prober, rp, in);
-  for (const PairEvent& e : result.events) Record(rp, e);
+  RecordAll(rp, result.events);
   if (!result.error.ok()) {
     // Handled here: the next pass (soon, the pair is not ready) decides again from what it sees.
     LogWarn("a command to redis failed; will decide again",
@@ -396,12 +396,14 @@ void Reconciler::SecureData(const RedisPair& rp, const AuthState& auth, Observat
   }
 }
 
-void Reconciler::Record(const RedisPair& rp, const PairEvent& event) {
-  LogInfo("event", {{"redispair", KeyOf(rp)},
-                    {"type", event.warning ? "Warning" : "Normal"},
-                    {"reason", event.reason},
-                    {"message", event.message}});
-  if (deps_.record_event) deps_.record_event(rp, event);
+void Reconciler::RecordAll(const RedisPair& rp, const std::vector<events::Event>& events) {
+  for (const events::Event& e : events) {
+    LogInfo("event", {{"redispair", KeyOf(rp)},
+                      {"type", e.type == events::Type::kWarning ? "Warning" : "Normal"},
+                      {"reason", e.reason},
+                      {"note", e.note}});
+    Record(rp, e);
+  }
 }
 
 Status Reconciler::BreakPlacementDeadlock(const RedisPair& rp, const PodObservation& master,

@@ -60,8 +60,6 @@ struct ReconcilerDeps {
   // a cache reads as empty.
   std::map<kube::Resource, const ObjectCache*> caches;
   std::function<std::string()> now_rfc3339;  // clock seam for lastTransitionTime
-  // Records a Kubernetes Event on the RedisPair; nullable (events are then only logged).
-  std::function<void(const RedisPair&, const PairEvent&)> record_event;
 };
 
 class Reconciler {
@@ -109,7 +107,8 @@ class Reconciler {
   // Step 8: the master's data (refill, evidence) and the clients' password, at runtime
   // (data_safety.h). Fills observed->data_condition and observed->data_evidence.
   void SecureData(const RedisPair& rp, const AuthState& auth, Observation* observed);
-  void Record(const RedisPair& rp, const PairEvent& event);
+  // Records the data-safety and auth Events of a pass, each also a log line.
+  void RecordAll(const RedisPair& rp, const std::vector<events::Event>& events);
   // Step 9: when the master cannot be scheduled and a replica pod sits on the node its volume
   // pins it to, deletes that replica pod (the placement deadlock; see volume_node.h).
   Status BreakPlacementDeadlock(const RedisPair& rp, const PodObservation& master,

@@ -89,7 +89,8 @@ TEST_CASE("PromotionSendsTwoCommandsInOrderAndSaysTheDataIsBack", "[data-safety]
             "10.0.0.2: REPLICAOF redis-master-0.redis-master-headless.redis.svc 6379"});
   REQUIRE_FALSE(r.events.empty());
   CHECK(r.events[0].reason == kEventDataRecovered);
-  CHECK_FALSE(r.events[0].warning);
+  CHECK(r.events[0].type == events::Type::kNormal);
+  CHECK(r.events[0].action == kActionRefill);
   CHECK(r.error.ok());
 }
 
@@ -100,7 +101,7 @@ TEST_CASE("AFailedPromotionIsNotAnnouncedAndIsRetriedNextPass", "[data-safety]")
   s.prober.fail_host = kMasterIp;
   const DataSafetyResult r = s.Run();
   CHECK(s.prober.sent.size() == 1);  // the replica is not repointed at a master that is not one
-  for (const PairEvent& e : r.events) CHECK(e.reason != kEventDataRecovered);
+  for (const events::Event& e : r.events) CHECK(e.reason != kEventDataRecovered);
   CHECK(r.error.code() == Status::Code::kUnavailable);
   CHECK(r.error.message().find("master: ") == 0);
 }
@@ -114,7 +115,7 @@ TEST_CASE("TheFirstPassOfARefillWarnsOnceAndTurnsTheAofOn", "[data-safety]") {
   DataSafetyResult r = s.Run();
   CHECK(s.prober.sent == std::vector<std::string>{"10.0.0.1: CONFIG SET appendonly yes"});
   REQUIRE(r.events.size() == 1);
-  CHECK(r.events[0].warning);
+  CHECK(r.events[0].type == events::Type::kWarning);
   CHECK(r.events[0].reason == kEventMasterDataLost);
   CHECK(r.judgement.condition->reason == kReasonRefilling);
   // Once status says so, the next pass does not warn again.
@@ -141,7 +142,7 @@ TEST_CASE("AChangedClientPasswordIsAppliedToBothServersAsDigests", "[data-safety
   CHECK(s.prober.sent[0] == "10.0.0.1: ACL SETUSER default resetpass #" + client + " #" + own);
   CHECK(s.prober.sent[0].find("client-pw") == std::string::npos);
   bool announced = false;
-  for (const PairEvent& e : r.events) announced |= e.reason == kEventPasswordApplied;
+  for (const events::Event& e : r.events) announced |= e.reason == kEventPasswordApplied;
   CHECK(announced);
 
   // A Secret that cannot be used changes nothing on the servers.
@@ -158,10 +159,11 @@ TEST_CASE("AnUnusableSecretIsAnnouncedOnceThenLeftToTheStatus", "[data-safety]")
   AuthState auth;
   auth.error = "Secret redis/mine (spec.auth.secretName) not found";
   auth.error_reason = kReasonAuthSecretMissing;
-  std::vector<PairEvent> first = AuthEvents(rp, auth);
+  std::vector<events::Event> first = AuthEvents(rp, auth);
   REQUIRE(first.size() == 1);
-  CHECK(first[0].warning);
+  CHECK(first[0].type == events::Type::kWarning);
   CHECK(first[0].reason == kReasonAuthSecretMissing);
+  CHECK(first[0].note.find("not found") != std::string::npos);
   rp.status = {{"conditions", json::array({{{"type", "Ready"},
                                             {"status", "False"},
                                             {"reason", kReasonAuthSecretMissing}}})}};

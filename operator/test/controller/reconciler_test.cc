@@ -307,14 +307,24 @@ TEST_CASE("AHealthyPairIsReadyAndLookedAtAgainLater", "[reconciler]") {
   CHECK(prober.commands == 0);  // a healthy pair is only looked at
 }
 
+// Keeps the Events the reconciler records.
+class KeepingRecorder : public events::Recorder {
+ public:
+  void Record(const events::ObjectRef&, const events::Event& event) override {
+    recorded.push_back(event);
+  }
+  std::vector<events::Event> recorded;
+};
+
 TEST_CASE("AMissingUserSecretRollsNothingOutAndIsAnnouncedOnce", "[reconciler]") {
-  std::vector<PairEvent> events;
+  KeepingRecorder recorder;
+  std::vector<events::Event>& recorded = recorder.recorded;
   Fixture f;
   f.reconciler.reset();
   ReconcilerDeps deps;
   deps.client = &f.client;
   deps.now_rfc3339 = [] { return std::string(kNow); };
-  deps.record_event = [&events](const RedisPair&, const PairEvent& e) { events.push_back(e); };
+  deps.recorder = &recorder;
   for (auto& [resource, store] : f.caches) deps.caches[resource] = &store;
   f.reconciler = std::make_unique<Reconciler>(std::move(deps));
 
@@ -326,7 +336,7 @@ TEST_CASE("AMissingUserSecretRollsNothingOutAndIsAnnouncedOnce", "[reconciler]")
   f.SyncCachesFromClient();
   const json template_before =
       f.client.objects[kube::kStatefulSets]["redis/redis-master"]["spec"]["template"];
-  CHECK(events.empty());
+  CHECK(recorded.empty());
 
   // A metadata-only edit of the Secret: nothing to write.
   f.client.objects[kube::kSecrets]["redis/mine"]["metadata"]["labels"] = {{"team", "a"}};
@@ -342,14 +352,14 @@ TEST_CASE("AMissingUserSecretRollsNothingOutAndIsAnnouncedOnce", "[reconciler]")
   CHECK(ReadyReason(f.WrittenStatus()) == "AuthSecretMissing");
   for (const auto& call : f.client.calls) CHECK(call.resource != kube::kStatefulSets);
   for (const auto& call : f.client.calls) CHECK(call.resource != kube::kDeployments);
-  REQUIRE(events.size() == 1);
-  CHECK(events[0].reason == "AuthSecretMissing");
-  CHECK(events[0].warning);
+  REQUIRE(recorded.size() == 1);
+  CHECK(recorded[0].reason == "AuthSecretMissing");
+  CHECK(recorded[0].type == events::Type::kWarning);
   f.SyncCachesFromClient();
   CHECK(f.client.objects[kube::kStatefulSets]["redis/redis-master"]["spec"]["template"] ==
         template_before);
   REQUIRE(f.Reconcile().error.ok());
-  CHECK(events.size() == 1);
+  CHECK(recorded.size() == 1);
 }
 
 }  // namespace
