@@ -121,13 +121,16 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
   //     state makes no API writes.
   json status = ComputeStatus(rp, observed);
   const bool ready = IsConditionTrue(status, kCondReady);
+  const bool refilling = StringField(observed.data_condition, "reason") == kReasonRefilling;
   if (Status s = WriteStatusIfChanged(rp, std::move(status)); !s.ok()) {
     return ReconcileResult::Retry(s);
   }
 
   // 11. Requeue: a refused write is retried with backoff. Otherwise look again later, because
-  //     replication health changes without any API event; sooner while the pair is not ready.
+  //     replication health changes without any API event; sooner while the pair is not ready,
+  //     and every second while its master is refilled.
   if (!refused.ok()) return ReconcileResult::Retry(refused);
+  if (refilling) return ReconcileResult::After(kRefillResync);
   return ReconcileResult::After(ready ? kHealthyResync : kUnhealthyResync);
 }
 

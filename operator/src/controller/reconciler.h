@@ -74,6 +74,9 @@ class Reconciler {
   static constexpr std::chrono::seconds kHealthyResync{30};
   // How soon an unhealthy pair is looked at again, for the same reason.
   static constexpr std::chrono::seconds kUnhealthyResync{5};
+  // How soon a pair whose master is being refilled is looked at again: each step of the refill
+  // (refill.h) waits for a pass, and the master refuses writes until the last one.
+  static constexpr std::chrono::seconds kRefillResync{1};
 
  private:
   // Step 1, when the spec cannot be parsed: says so in status.

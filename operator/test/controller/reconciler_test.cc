@@ -307,6 +307,40 @@ TEST_CASE("AHealthyPairIsReadyAndLookedAtAgainLater", "[reconciler]") {
   CHECK(prober.commands == 0);  // a healthy pair is only looked at
 }
 
+// Answers as a master being refilled from the replica (launcher.h) would, still loading.
+class RefillingProber : public HealthyProber {
+ public:
+  StatusOr<ReplicationInfo> Probe(const std::string& host, int, const std::string&) override {
+    if (host == "10.0.0.1") {
+      return ParseReplicationInfo(
+          "role:slave\r\nmaster_host:10.0.0.2\r\nmaster_link_status:down\r\n"
+          "master_sync_in_progress:1\r\n");
+    }
+    return ParseReplicationInfo("role:master\r\nmaster_repl_offset:100\r\ndb0:keys=10000\r\n");
+  }
+};
+
+TEST_CASE("ARefillingPairIsNotReadyAndIsLookedAtEverySecond", "[reconciler]") {
+  RefillingProber prober;
+  Fixture f(&prober);
+  f.AddPair(Pair());
+  const json running = {{"phase", "Running"}};
+  json master = running, replica = running;
+  master["podIP"] = "10.0.0.1";
+  replica["podIP"] = "10.0.0.2";
+  f.Cache(kube::kPods, {Pod("redis-master-0", names::kRoleMaster, "node-a", master),
+                        Pod("redis-replica-abc", names::kRoleReplica, "node-b", replica)});
+  ReconcileResult r = f.Reconcile();
+  CHECK(r.error.ok());
+  CHECK(r.requeue_after == Reconciler::kRefillResync);
+  const json status = f.WrittenStatus();
+  CHECK(ReadyReason(status) == "Refilling");
+  const json* lost = FindCondition(status, kCondMasterDataLost);
+  REQUIRE(lost != nullptr);
+  CHECK((*lost)["status"] == "True");
+  CHECK(prober.commands == 0);  // nothing to send until the data is in
+}
+
 // Keeps the Events the reconciler records.
 class KeepingRecorder : public events::Recorder {
  public:
