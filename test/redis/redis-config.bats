@@ -58,10 +58,16 @@ replica_has() { [[ "$(redis::op_cli replica get "$1")" == "$2" ]]; }
   done
 }
 
-@test "the clients' password changes at runtime: the old one is refused at once, replication goes on" {
+@test "the clients' password changes at runtime: the old one is refused at once, replication and open connections go on" {
   local new='n3w pass' digest_new digest_op
   digest_new="$(printf '%s' "${new}" | sha256sum | cut -d ' ' -f 1)"
   digest_op="$(printf '%s' "${OP_PASSWORD}" | sha256sum | cut -d ' ' -f 1)"
+  # A client connected and authenticated with the old password before the change.
+  local reply
+  exec 5<>"/dev/tcp/127.0.0.1/${MASTER_PORT}"
+  printf '*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n' "${#PASSWORD}" "${PASSWORD}" >&5
+  IFS= read -r reply <&5
+  [[ "${reply}" == $'+OK\r' ]]
   # What the operator sends (controller/data_safety.cc): digests only.
   redis::op_cli master ACL SETUSER default resetpass "#${digest_new}" "#${digest_op}"
   redis::op_cli replica ACL SETUSER default resetpass "#${digest_new}" "#${digest_op}"
@@ -71,6 +77,11 @@ replica_has() { [[ "$(redis::op_cli replica get "$1")" == "$2" ]]; }
   [[ "${output}" == OK ]]
   wait_for "${TIMEOUT_S}" replica_has after-change 1
   link_up
+  # The open connection goes on.
+  printf 'PING\r\n' >&5
+  IFS= read -r reply <&5
+  exec 5>&-
+  [[ "${reply}" == $'+PONG\r' ]]
   # Back to the first password, for the tests after this one.
   local digest_old
   digest_old="$(printf '%s' "${PASSWORD}" | sha256sum | cut -d ' ' -f 1)"
