@@ -19,6 +19,7 @@ redispair::log::install_err_trap
 
 # The bats suites, in order:
 #   - real redis-server processes;
+#   - the process library (scripts/lib/process.sh) on plain processes, before everything that uses it;
 #   - the control-plane suite, which starts the plane and stops it again to prove nothing is left
 #     behind (so it runs before anything else starts that plane), then the operator against it;
 #   - the two-node cluster with real kubelets (its own control plane): its own suite first, which
@@ -28,6 +29,7 @@ redispair::log::install_err_trap
 readonly DEFAULT_SUITES=(
   test/importer
   test/redis
+  test/cluster/process.bats
   test/cluster/control-plane.bats
   test/integration
   test/cluster/cluster.bats

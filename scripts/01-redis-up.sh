@@ -115,7 +115,7 @@ build_and_load_image() {
     local -a extra=()
     [[ -n "${CONTAINER_BUILD_ARGS}" ]] && read -r -a extra <<<"${CONTAINER_BUILD_ARGS}"
     redispair::log::info "building operator image ${image} with ${tool} from ${ROOT}/Dockerfile"
-    "${tool}" build "${extra[@]}" -t "${image}" -f "${ROOT}/Dockerfile" "${ROOT}"
+    "${tool}" build ${extra[@]+"${extra[@]}"} -t "${image}" -f "${ROOT}/Dockerfile" "${ROOT}"
   fi
   tmp="$(mktemp -d)"
   redispair::util::trap_add "rm -rf '${tmp}'" EXIT
@@ -125,7 +125,26 @@ build_and_load_image() {
   "${tool}" tag "${image}" "docker.io/library/${image}"
   "${tool}" save -o "${tmp}/operator.tar" "docker.io/library/${image}"
   redispair::k8s::minikube image load "${tmp}/operator.tar"
+  check_image_on_nodes "docker.io/library/${image}"
   OPERATOR_IMAGE="${image}"
+}
+
+# `minikube image load` exits 0 even when a node did not get the image (it only logs the failure, and skips nodes
+# that are not Running), and the rollout would then wait its whole timeout on ErrImageNeverPull. So every node is
+# asked, and a node without the image is named at once.
+check_image_on_nodes() {
+  local image="$1" missing rc=0
+  redispair::log::step "checking that every node of profile ${MINIKUBE_PROFILE} has the image (minikube ssh -n NODE -- sudo crictl inspecti)"
+  missing="$(redispair::k8s::nodes_without_image "${image}")" || rc=$?
+  if [[ -n "${missing}" ]]; then
+    redispair::log::error "image ${image} is not on node(s): $(echo "${missing}" | tr '\n' ' ')(minikube image load exits 0 even when a node fails)"
+    redispair::log::error "Is every node Running? minikube --profile ${MINIKUBE_PROFILE} status. To see why the load failed: minikube --profile ${MINIKUBE_PROFILE} image load --alsologtostderr ${image}"
+    redispair::log::error "Then run scripts/${0##*/} again."
+    exit 1
+  fi
+  if ((rc != 0)); then
+    redispair::log::warn "not every node could be asked (see above); the operator rollout will tell"
+  fi
 }
 
 apply_namespace() {

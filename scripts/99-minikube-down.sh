@@ -23,7 +23,8 @@ Usage: ${0##*/} [--yes] [--help]
 
 Deletes minikube profile "${MINIKUBE_PROFILE}" (its nodes, volumes and kubectl context) and stops the
 port-forwards that scripts/_dev_vars.sh may have started for it. Other profiles are not touched.
-A profile that does not exist is not an error. Without --yes it shows what will be lost and asks.
+A profile that does not exist, or no minikube at all, is not an error: "nothing to delete", exit 0.
+Without --yes it shows what will be lost and asks.
 
   --yes     do not ask
 Environment: MINIKUBE_PROFILE [${MINIKUBE_PROFILE}], KUBE_CONTEXT [${KUBE_CONTEXT:-current context}]
@@ -46,30 +47,45 @@ main() {
     esac
     shift
   done
-  redispair::log::info "checking prerequisites: minikube kubectl"
-  redispair::prereq::require minikube kubectl || exit 1
+  # Nothing here needs kubectl except the list of volumes that go; without minikube there is no profile.
+  redispair::log::info "checking prerequisites: minikube (kubectl to list the volumes that go)"
+  if ! command -v minikube >/dev/null 2>&1; then
+    redispair::log::info "minikube is not installed, so there is no profile ${MINIKUBE_PROFILE}: nothing to delete"
+    redispair::pf::stop_all
+    return 0
+  fi
 
-  local nodes
-  nodes="$(redispair::k8s::minikube node list 2>/dev/null | awk 'NF > 0 { print $1 }' || true)"
-  if [[ -z "${nodes}" ]]; then
+  local nodes rc=0
+  nodes="$(redispair::k8s::profile_nodes)" || rc=$?
+  if ((rc == 3)); then
     redispair::log::info "minikube profile ${MINIKUBE_PROFILE} does not exist: nothing to delete"
     redispair::pf::stop_all
     return 0
   fi
-  redispair::log::info "minikube profile ${MINIKUBE_PROFILE}: nodes $(echo "${nodes}" | tr "\n" " ")"
-  if redispair::k8s::kubectl get --raw=/readyz --request-timeout=5s >/dev/null 2>&1; then
+  if ((rc != 0)); then
+    # A profile minikube cannot read is still one that `minikube delete` removes.
+    redispair::log::warn "minikube --profile ${MINIKUBE_PROFILE} node list failed; deleting the profile all the same"
+  else
+    redispair::log::info "minikube profile ${MINIKUBE_PROFILE}: nodes $(echo "${nodes}" | tr "\n" " ")"
+  fi
+  if command -v kubectl >/dev/null 2>&1 && redispair::k8s::kubectl get --raw=/readyz --request-timeout=5s >/dev/null 2>&1; then
     local claims
     claims="$(redispair::k8s::kubectl get pvc --all-namespaces --no-headers 2>/dev/null |
       awk '{ printf "%s/%s (%s) ", $1, $2, $5 }')"
     [[ -n "${claims}" ]] && redispair::log::warn "these volumes and their data will be lost: ${claims}"
   fi
   if ((yes == 0)) && ! redispair::util::confirm "Delete minikube profile ${MINIKUBE_PROFILE} and everything in it?"; then
-    redispair::log::error "not deleted (no confirmation). To delete without a question: ${0##*/} --yes"
+    redispair::log::error "not deleted (no confirmation). To delete without a question: scripts/${0##*/} --yes"
     exit 1
   fi
   redispair::pf::stop_all
   redispair::log::info "deleting: minikube --profile ${MINIKUBE_PROFILE} delete"
-  redispair::k8s::minikube delete
+  rc=0
+  redispair::k8s::minikube delete || rc=$?
+  if ((rc != 0)); then
+    redispair::log::error "minikube --profile ${MINIKUBE_PROFILE} delete failed (exit ${rc}); its message is above. Run scripts/${0##*/} --yes again, or: minikube delete --profile ${MINIKUBE_PROFILE}"
+    exit "${rc}"
+  fi
   redispair::log::info "deleted minikube profile ${MINIKUBE_PROFILE}. Start again with: scripts/00-minikube-up.sh"
 }
 

@@ -195,7 +195,7 @@ main() {
   local host="${REDISPAIR_NAME}-master.${REDISPAIR_NAMESPACE}.svc"
   local pod
   pod="redis-import-$(date +%Y%m%d%H%M%S)-$$"
-  local -a args=(import --host "${host}" --port 6379 "${flags[@]}" -)
+  local -a args=(import --host "${host}" --port 6379 ${flags[@]+"${flags[@]}"} -)
   redispair::log::info "key counts before:"
   key_counts
   redispair::log::info "running pod ${pod} (image ${image}): /redispair ${args[*]} < ${shown}"

@@ -14,7 +14,13 @@
 # Functions:
 #   redispair::k8s::kubectl ARGS...        kubectl with --context $KUBE_CONTEXT (when not empty)
 #   redispair::k8s::kubectl_ns ARGS...     the same, in $REDISPAIR_NAMESPACE
-#   redispair::k8s::minikube ARGS...       minikube -p $MINIKUBE_PROFILE
+#   redispair::k8s::minikube ARGS...       minikube -p $MINIKUBE_PROFILE, without the MINIKUBE_<FLAG> variables
+#                                          that minikube would read as start flags (see below)
+#   redispair::k8s::profile_nodes          prints the profile's node (machine) names, one per line; returns 3
+#                                          when the profile does not exist, 1 when minikube fails otherwise
+#   redispair::k8s::nodes_without_image IMAGE  prints the profile's nodes whose container runtime lacks IMAGE
+#                                          (minikube ssh -n NODE -- sudo crictl inspecti IMAGE); returns 1 when a
+#                                          node could not be asked
 #   redispair::k8s::context_label          "context NAME" or "the current context", for messages
 #   redispair::k8s::require_cluster        the API server answers; else says what to run, returns 1
 #   redispair::k8s::rp_exists              the CRD is installed and the RedisPair exists
@@ -51,8 +57,54 @@ redispair::k8s::kubectl_ns() {
   redispair::k8s::kubectl --namespace "${REDISPAIR_NAMESPACE}" "$@"
 }
 
+# minikube reads every MINIKUBE_<FLAG> environment variable as its --flag (viper with prefix MINIKUBE and
+# AutomaticEnv: minikube v1.37.0 cmd/minikube/cmd/root.go setupViper). On an existing profile,
+# MINIKUBE_DRIVER=podman makes a plain `minikube start` exit 81 and an older MINIKUBE_KUBERNETES_VERSION exit 106
+# (cmd/minikube/cmd/start.go validateSpecifiedDriver, validateKubernetesVersion). These scripts pass the profile's
+# settings as flags themselves (00-minikube-up.sh reads REDISPAIR_*), so the start flags minikube could pick up
+# from the environment are removed from its environment. MINIKUBE_PROFILE stays: it names the same profile that
+# --profile names.
 redispair::k8s::minikube() {
-  minikube --profile "${MINIKUBE_PROFILE}" "$@"
+  (
+    unset MINIKUBE_DRIVER MINIKUBE_VM_DRIVER MINIKUBE_KUBERNETES_VERSION MINIKUBE_CPUS MINIKUBE_MEMORY MINIKUBE_NODES
+    minikube --profile "${MINIKUBE_PROFILE}" "$@"
+  )
+}
+
+# `minikube node list` prints "NAME<TAB>IP" per node (cmd/minikube/cmd/node_list.go). For a profile that does not
+# exist it prints two lines on stdout ("* Profile ... not found", "  To start a cluster, run: ...") and exits 85
+# (pkg/minikube/mustload/mustload.go Partial, ExGuestNotFound): never read those as node names.
+redispair::k8s::profile_nodes() {
+  local out rc=0
+  out="$(redispair::k8s::minikube node list 2>/dev/null)" || rc=$?
+  if ((rc == 85)); then
+    return 3
+  elif ((rc != 0)); then
+    return 1
+  fi
+  printf '%s\n' "${out}" | awk -F '\t' 'NF == 2 && $1 ~ /^[A-Za-z0-9][A-Za-z0-9._-]*$/ { print $1 }'
+}
+
+# `minikube image load` exits 0 even when a node did not get the image: a failure is only logged, and nodes that
+# are not Running are skipped (pkg/minikube/machine/cache_images.go DoLoadImages). So each node is asked.
+redispair::k8s::nodes_without_image() {
+  local image="$1" nodes node rc=0 out
+  nodes="$(redispair::k8s::profile_nodes)" || return 1
+  while IFS= read -r node; do
+    [[ -n "${node}" ]] || continue
+    # stdin from /dev/null: an ssh session would otherwise read the rest of the node list.
+    if out="$(redispair::k8s::minikube ssh -n "${node}" -- sudo crictl inspecti "${image}" 2>&1 </dev/null)"; then
+      continue
+    fi
+    case "${out}" in
+      *"no such image"*) printf '%s\n' "${node}" ;;
+      *)
+        redispair::log::warn "could not ask node ${node} for image ${image}: ${out##*$'\n'}"
+        rc=1
+        ;;
+    esac
+  done <<<"${nodes}"
+  return "${rc}"
 }
 
 redispair::k8s::context_label() {

@@ -7,6 +7,7 @@
 #   redispair::prereq::require_one_of TOOL...  at least one TOOL must be on PATH (e.g. docker or podman)
 #   redispair::prereq::install_hint TOOL    prints the install instructions for TOOL (to stderr)
 #   redispair::prereq::driver_tool DRIVER   the host command a minikube driver needs ("" for none)
+#   redispair::prereq::engine_answers TOOL  docker or podman is installed and its engine answers (`TOOL info`)
 #
 # Messages go through scripts/lib/log.sh, which must be loaded first.
 
@@ -129,4 +130,10 @@ redispair::prereq::driver_tool() {
     hyperkit) printf 'hyperkit' ;;
     *) printf '' ;;
   esac
+}
+
+# docker or podman is on PATH and its engine answers. A docker client whose daemon is down, or a podman whose
+# machine (macOS) is not started, fails `info`.
+redispair::prereq::engine_answers() {
+  command -v "$1" >/dev/null 2>&1 && "$1" info >/dev/null 2>&1
 }

@@ -92,7 +92,8 @@ main() {
     esac
   done
   ((EUID == 0)) || redispair::log::fatal "needs root; run it as root"
-  local start="${EPOCHREALTIME}"
+  local start
+  start="$(redispair::process::now)"
   if [[ -d "${REDISPAIR_NODES_DIR}" ]]; then
     exec {REDISPAIR_CLUSTER_LOCK_FD}>"${REDISPAIR_NODES_DIR}/.lock"
     flock -w "${CP_LOCK_TIMEOUT}" "${REDISPAIR_CLUSTER_LOCK_FD}" || redispair::log::fatal "another cluster-up/down holds ${REDISPAIR_NODES_DIR}/.lock"
@@ -137,7 +138,7 @@ main() {
   if [[ "${purge}" == true ]]; then
     redispair::cluster_down::purge_nodes_dir
   fi
-  redispair::log::info "cluster down in $(awk -v a="${start}" -v b="${EPOCHREALTIME}" 'BEGIN { printf "%.1f", b - a }')s: no process, mount, network namespace, link or iptables rule left"
+  redispair::log::info "cluster down in $(redispair::process::elapsed "${start}")s: no process, mount, network namespace, link or iptables rule left"
 }
 
 main "$@"

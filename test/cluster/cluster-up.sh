@@ -90,16 +90,12 @@ redispair::cluster_up::_node_ready() {
 redispair::cluster_up::wait_nodes() {
   local node
   for node in "${REDISPAIR_NODES[@]}"; do
-    if ! redispair::cp::poll "${NODE_READY_TIMEOUT}" "node ${node} Ready" redispair::cluster_up::_node_ready "${node}"; then
+    if ! redispair::process::poll "${NODE_READY_TIMEOUT}" "node ${node} Ready" redispair::cluster_up::_node_ready "${node}"; then
       redispair::log::error "node ${node} not Ready after ${NODE_READY_TIMEOUT}s; last kubelet lines:"
       tail -n 30 "$(redispair::node::log_file "${node}" kubelet)" >&2
       return 1
     fi
   done
-}
-
-redispair::cluster_up::elapsed() {
-  awk -v a="$1" -v b="${EPOCHREALTIME}" 'BEGIN { printf "%.1f", b - a }'
 }
 
 main() {
@@ -114,19 +110,20 @@ main() {
       redispair::log::fatal "unknown argument: $1"
       ;;
   esac
-  local start="${EPOCHREALTIME}" phase
+  local start phase
+  start="$(redispair::process::now)"
   redispair::cluster_up::check_prerequisites
   redispair::cluster_up::lock
   redispair::log::info "test cluster: control plane + ${REDISPAIR_NODES[*]} (state ${REDISPAIR_CLUSTER_DIR}, ${REDISPAIR_NODES_DIR})"
 
-  phase="${EPOCHREALTIME}"
+  phase="$(redispair::process::now)"
   redispair::log::info "binaries (${K8S_BIN_DIR})"
   redispair::cluster_up::ensure_binaries
   redispair::log::info "images (cache ${REDISPAIR_IMAGE_CACHE})"
   redispair::images::build_all
-  redispair::log::step "binaries and images ready in $(redispair::cluster_up::elapsed "${phase}")s"
+  redispair::log::step "binaries and images ready in $(redispair::process::elapsed "${phase}")s"
 
-  phase="${EPOCHREALTIME}"
+  phase="$(redispair::process::now)"
   redispair::log::info "node network (bridge ${REDISPAIR_BRIDGE}, one network namespace per node)"
   redispair::net::bridge_up
   local node
@@ -144,7 +141,7 @@ main() {
     redispair::images::import "${node}"
   done
   redispair::cluster_up::wait_nodes
-  redispair::log::step "nodes Ready in $(redispair::cluster_up::elapsed "${phase}")s"
+  redispair::log::step "nodes Ready in $(redispair::process::elapsed "${phase}")s"
 
   redispair::log::info "add-ons"
   redispair::addons::apply_storage standard
@@ -152,7 +149,7 @@ main() {
   redispair::addons::wait_coredns
 
   redispair::cluster::kubectl get nodes -o wide | sed 's/^/    /'
-  redispair::log::info "cluster ready in $(redispair::cluster_up::elapsed "${start}")s"
+  redispair::log::info "cluster ready in $(redispair::process::elapsed "${start}")s"
   echo "export KUBECONFIG=$(redispair::cp::kubeconfig)"
 }
 

@@ -103,13 +103,6 @@ redispair::cp_up::sans_covered() {
   [[ -s "${file}" && "$(<"${file}")" == "$(redispair::cp_up::wanted_sans)" ]]
 }
 
-redispair::cp_up::elapsed() {
-  local start="$1" now
-  now="${EPOCHREALTIME}"
-  # Both are "seconds.microseconds"; print seconds with one decimal.
-  awk -v a="${start}" -v b="${now}" 'BEGIN { printf "%.1f", b - a }'
-}
-
 main() {
   case "${1:-}" in
     -h | --help)
@@ -122,7 +115,8 @@ main() {
       redispair::log::fatal "unknown argument: $1"
       ;;
   esac
-  local start="${EPOCHREALTIME}"
+  local start
+  start="$(redispair::process::now)"
   redispair::cp_up::check_prerequisites
   redispair::cp_up::ensure_binaries
   redispair::cp::lock
@@ -145,7 +139,7 @@ main() {
   redispair::cp::wait_etcd
   redispair::cp::start_apiserver_process
   redispair::cp::wait_ready "${CP_READY_TIMEOUT}"
-  redispair::log::step "kube-apiserver ready after $(redispair::cp_up::elapsed "${start}")s"
+  redispair::log::step "kube-apiserver ready after $(redispair::process::elapsed "${start}")s"
   redispair::cp::start_controller_manager
   redispair::cp::start_scheduler
   redispair::cp::wait_component kube-controller-manager "${KCM_PORT}"
@@ -154,7 +148,7 @@ main() {
 
   local version
   version="$(redispair::cp::kubectl version -o json | jq -r '.serverVersion.gitVersion')"
-  redispair::log::info "control plane ${version} ready in $(redispair::cp_up::elapsed "${start}")s (${mode} start); logs in ${REDISPAIR_CLUSTER_DIR}/logs"
+  redispair::log::info "control plane ${version} ready in $(redispair::process::elapsed "${start}")s (${mode} start); logs in ${REDISPAIR_CLUSTER_DIR}/logs"
   echo "export KUBECONFIG=$(redispair::cp::kubeconfig)"
 }
 

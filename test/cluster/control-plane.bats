@@ -101,7 +101,7 @@ skip_unless_started_here() {
   [ "${status}" -eq 0 ]
   local pid
   for pid in "${pids[@]}"; do
-    run ! redispair::cp::_alive "${pid}"
+    run ! redispair::process::alive "${pid}"
   done
   for comp in "${REDISPAIR_CP_COMPONENTS[@]}"; do
     run ! redispair::cp::running "${comp}"

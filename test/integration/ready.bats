@@ -18,7 +18,9 @@ REPLICA_IP=127.0.0.3
 # Nodes without a kubelet turn NotReady after the node-monitor grace period (~50 s) and their pods
 # are then marked not ready; every step here finishes well within that.
 STEP_TIMEOUT=30
-export REDISPAIR_OP_PORT=18481
+# The operator's ops port: 18481 by default, next to operator.bats' 18480; the environment's wins, so that
+# instances side by side (each with its own REDISPAIR_OP_PORT) do not meet on one port.
+export REDISPAIR_OP_PORT="${REDISPAIR_OP_PORT:-18481}"
 
 k() { redispair::test::kubectl -n "${NS}" "$@"; }
 jp() { k get "$1" -o "jsonpath=$2"; }
@@ -75,6 +77,8 @@ teardown() {
 }
 
 replica_pod() { k get pods -l app.kubernetes.io/instance="${RP_NAME}",app.kubernetes.io/component=replica -o name | head -n 1; }
+# A function, so that every retry of `eventually` asks the API server again.
+replica_pod_exists() { [[ -n "$(replica_pod)" ]]; }
 
 # Runs the role's container launcher with the REDIS_CONFIG the operator rendered into its workload (rewritten
 # only where a pod differs from loopback: the bind address, the data dir, the master host) and both passwords,
@@ -111,7 +115,7 @@ replication_not_true() { [[ "$(condition ReplicationHealthy status)" != True ]];
 
 @test "Ready: with both pods running and replicating, the status says so" {
   redispair::test::eventually "${STEP_TIMEOUT}" k get pod "${RP_NAME}-master-0"
-  redispair::test::eventually "${STEP_TIMEOUT}" test -n "$(replica_pod)"
+  redispair::test::eventually "${STEP_TIMEOUT}" replica_pod_exists
   PASSWORD="$(jp "secret/${RP_NAME}-auth" '{.data.password}' | base64 -d)"
   OP_PASSWORD="$(jp "secret/${RP_NAME}-operator-auth" '{.data.password}' | base64 -d)"
   export PASSWORD OP_PASSWORD

@@ -1,11 +1,12 @@
 #!/usr/bin/env bats
-# The full developer cycle on the real two-node test cluster (test/cluster/, reached through its minikube
-# shim): 01 -> _dev_vars -> import -> clean -> 02 -> 97 -> 98 -> 01 -> 98 --purge, each step run twice
-# (idempotent), with assertions on the cluster's state after every step. Needs root (the cluster runs
-# kubelets in network namespaces); setup_file brings the cluster up itself and fails, never skips,
-# when it cannot.
+# The full developer cycle on the real two-node test cluster (test/cluster/), reached through its minikube shim,
+# from 00 to 99: 00 -> 01 -> _dev_vars -> import -> clean -> 02 -> 97 -> 98 -> 01 -> 98 --purge -> 00 on a
+# stopped profile -> 99, each step run twice (idempotent), with assertions on the cluster's state after every
+# step. 00 makes the shim's profile a fresh cluster; 99 deletes it (and so the cluster). Needs root (the cluster
+# runs kubelets in network namespaces); it fails, never skips, when it cannot.
 #
 # The tests run in file order and build on each other, like a developer's session.
+# REDISPAIR_TEST_KEEP_CLUSTER=1 keeps the profile (and the cluster) when a test fails half way.
 
 bats_require_minimum_version 1.5.0
 
@@ -13,23 +14,53 @@ load lib/helpers
 load lib/cycle
 
 setup_file() {
-  rp::cycle::ensure_cluster
+  rp::cycle::env
   rp::cycle::lock
-  # Start from nothing: a previous run may have left a RedisPair or its data behind.
-  "${RP_ROOT}/scripts/98-redis-down.sh" --purge >"${BATS_FILE_TMPDIR}/clean-start.log" 2>&1 ||
+  # Start from nothing: a previous run may have left the profile (and its cluster) behind. minikube delete of a
+  # profile that does not exist only says so.
+  minikube delete >"${BATS_FILE_TMPDIR}/clean-start.log" 2>&1 ||
     { cat "${BATS_FILE_TMPDIR}/clean-start.log" >&2; return 1; }
 }
 
 teardown_file() {
-  rp::cycle::unlock
-  if [[ "${REDISPAIR_TEST_TEARDOWN:-}" == 1 ]]; then
-    "${RP_ROOT}/scripts/98-redis-down.sh" --purge || true # best effort: the cluster goes next
-    "${RP_ROOT}/test/cluster/cluster-down.sh" || true
+  # The suite ends with 99; when a test failed before it, the profile goes here, unless asked to keep it.
+  if [[ "${REDISPAIR_TEST_KEEP_CLUSTER:-}" != 1 ]] && minikube node list >/dev/null 2>&1; then
+    "${RP_ROOT}/scripts/99-minikube-down.sh" --yes >&2 || true # best effort on the way out; the failure is reported above
   fi
+  rp::cycle::unlock
 }
 
 setup() {
   cd "${RP_ROOT}"
+}
+
+@test "00-minikube-up.sh from nothing: a new 2-node profile; local-path is the one default StorageClass; a second run reuses it" {
+  run scripts/00-minikube-up.sh
+  echo "${output}"
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"creating minikube profile redispair"* && "${output}" == *"cluster ready"* ]]
+  run minikube status
+  [ "${status}" -eq 0 ]
+  run minikube node list
+  [ "$(awk '{ print $1 }' <<<"${output}" | tr '\n' ' ')" == "redispair redispair-m02 " ]
+  [ "$(kubectl get nodes -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}')" == "True True " ]
+
+  # Exactly one default class: local-path, as minikube's storage-provisioner-rancher makes it.
+  [ "$(rp::cycle::default_classes)" == local-path ]
+  [ "$(kubectl get storageclass local-path -o jsonpath='{.provisioner} {.volumeBindingMode} {.reclaimPolicy}')" == \
+    "rancher.io/local-path WaitForFirstConsumer Delete" ]
+  kubectl get namespace local-path-storage
+  # minikube's own "standard" is still there, as minikube has it: Immediate binding, volumes on the first node.
+  [ "$(kubectl get storageclass standard -o jsonpath='{.provisioner} {.volumeBindingMode}')" == "k8s.io/minikube-hostpath Immediate" ]
+  [ "$(kubectl get pv -o json | jq -r '[.items[] | select(.spec.storageClassName == "standard")
+      | .spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0]] | unique | join(" ")')" == node-a ]
+
+  run scripts/00-minikube-up.sh
+  echo "${output}"
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"already exists with 2 node(s): redispair redispair-m02"* && "${output}" == *"reusing it"* ]]
+  [[ "${output}" != *"creating"* ]]
+  [ "$(rp::cycle::default_classes)" == local-path ]
 }
 
 # The state 01-redis-up.sh promises: Ready, master and replica Running on different nodes, the NodePorts.
@@ -64,6 +95,66 @@ assert_redis_up() {
   [[ "$(rp::cycle::k get deploy redispair-operator -o jsonpath='{.spec.template.spec.containers[0].image}')" == "${image}" ]]
   # Same image, same spec: no rollout, the operator pod is the same one.
   [[ "$(rp::cycle::k get pods -l app.kubernetes.io/name=redispair-operator -o jsonpath='{.items[0].metadata.name}')" == "${operator_pod}" ]]
+}
+
+@test "the master's volume: class local-path, a local PV on the node the master pod runs on" {
+  local pv master_node pv_node
+  pv="$(rp::cycle::k get pvc data-redis-master-0 -o jsonpath='{.spec.volumeName}')"
+  [ -n "${pv}" ]
+  [ "$(rp::cycle::k get pvc data-redis-master-0 -o jsonpath='{.spec.storageClassName}')" == local-path ]
+  master_node="$(rp::cycle::k get pod redis-master-0 -o jsonpath='{.spec.nodeName}')"
+  pv_node="$(kubectl get pv "${pv}" -o jsonpath='{.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0]}')"
+  echo "master on ${master_node}, PV ${pv} on ${pv_node}"
+  [ -n "${master_node}" ]
+  [ "${pv_node}" == "${master_node}" ]
+}
+
+@test "01-redis-up.sh names a node that lacks the operator image within seconds, although minikube image load exits 0" {
+  local image
+  image="docker.io/library/$(rp::cycle::k get deploy redispair-operator -o jsonpath='{.spec.template.spec.containers[0].image}')"
+  # The second node loses the image, and the next load skips it the way a failed load does: exit 0, nothing said.
+  minikube ssh -n redispair-m02 -- sudo crictl rmi "${image}"
+  run ! minikube ssh -n redispair-m02 -- sudo crictl inspecti "${image}"
+  local start=${SECONDS}
+  run env REDISPAIR_SHIM_IMAGE_LOAD_SKIP=redispair-m02 scripts/01-redis-up.sh
+  echo "${output}"
+  echo "# 01 with a node skipped by the load: exit ${status} after $((SECONDS - start)) s" >&3
+  [ "${status}" -ne 0 ]
+  [[ "${output}" == *"is not on node(s): redispair-m02 "* ]]
+  [[ "${output}" != *"waiting up to"* ]] # it stops before the rollout wait
+  ((SECONDS - start < 60))
+  # A normal run loads it on both again.
+  run scripts/01-redis-up.sh
+  [ "${status}" -eq 0 ]
+  minikube ssh -n redispair-m02 -- sudo crictl inspecti "${image}" >/dev/null
+}
+
+@test "the test cluster's redis:7.2 behaves like the official image where the pods depend on it" {
+  # Inside the pods: uid 999 (user redis) and the task's /usr/local/bin/redis-cli.
+  [ "$(rp::cycle::k exec redis-master-0 -c redis -- id -u)" == 999 ]
+  [ "$(rp::cycle::k exec redis-master-0 -c redis -- id -un)" == redis ]
+  [ "$(rp::cycle::k exec redis-master-0 -c redis -- /usr/local/bin/redis-cli -p 6379 ping)" == PONG ]
+  [ "$(rp::cycle::k exec deploy/redis-replica -c redis -- /usr/local/bin/redis-cli -p 6379 ping)" == PONG ]
+  rp::cycle::k exec redis-master-0 -c redis -- /usr/local/bin/redis-server --version
+  # The image itself: the entrypoint, and its privilege drop when redis-server is started as root.
+  local lib
+  for lib in versions.sh lib/cluster.sh lib/network.sh lib/node.sh lib/images.sh; do
+    # shellcheck disable=SC1090 # the test cluster's libraries, for its podman settings
+    source "${RP_ROOT}/test/cluster/${lib}"
+  done
+  # The archive the nodes imported, not whatever the local store holds: with a cached archive (CI keeps the cache,
+  # not the store) nothing was built here, so the store may not have the image at all.
+  redispair::images::_has docker.io/library/redis:7.2 ||
+    redispair::images::podman load -i "$(redispair::images::archive redis)" >/dev/null
+  [ "$(redispair::images::podman image inspect docker.io/library/redis:7.2 --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Config.WorkingDir}}')" == \
+    '["docker-entrypoint.sh"] ["redis-server"] /data' ]
+  [ "$(redispair::images::podman run --rm --network none docker.io/library/redis:7.2 id -u)" == 0 ] # other commands run as given
+  local name="rp-cycle-entrypoint-$$"
+  redispair::images::podman run -d --name "${name}" --network none docker.io/library/redis:7.2 >/dev/null
+  run redispair::images::podman exec "${name}" sh -c 'sleep 1; grep ^Uid: /proc/1/status'
+  redispair::images::podman rm -f "${name}" >/dev/null
+  echo "${output}"
+  [[ "${output}" == "Uid:"*"999"* ]]
 }
 
 # Sources _dev_vars.sh in SHELL and prints the three variables and the redis-cli answers it gets with them.
@@ -273,4 +364,64 @@ secret_adopted() {
   [[ "$(rp::cycle::cli "$(rp::cycle::node_ip):32400" GET Hello)" == World ]]
   run scripts/98-redis-down.sh --purge
   [[ "${status}" -eq 0 ]]
+}
+
+@test "the shim answers like minikube: status exit bits; another MINIKUBE_DRIVER and an older MINIKUBE_KUBERNETES_VERSION on the profile: 81, 106" {
+  run minikube status
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *$'redispair\ntype: Control Plane\nhost: Running\nkubelet: Running\napiserver: Running\nkubeconfig: Configured'* ]]
+  [[ "${output}" == *$'redispair-m02\ntype: Worker\nhost: Running\nkubelet: Running'* ]]
+  # The profile was made with docker, or podman where docker's daemon is down: kvm2 is another driver either way.
+  run env MINIKUBE_DRIVER=kvm2 minikube start
+  echo "${output}"
+  [ "${status}" -eq 81 ]
+  [[ "${output}" == *GUEST_DRIVER_MISMATCH* ]]
+  run env MINIKUBE_KUBERNETES_VERSION=v1.33.1 minikube start
+  echo "${output}"
+  [ "${status}" -eq 106 ]
+  [[ "${output}" == *"Unable to safely downgrade existing Kubernetes v1.34.0 cluster to v1.33.1"* ]]
+}
+
+@test "00-minikube-up.sh starts a stopped profile with its own settings, whatever MINIKUBE_* say; local-path is again the one default" {
+  run minikube stop
+  [ "${status}" -eq 0 ]
+  run minikube status
+  echo "${output}"
+  [ "${status}" -eq 7 ] # 1 host + 2 kubelet/apiserver + 4 kubeconfig
+  [[ "${output}" == *"host: Stopped"* ]]
+  # (MINIKUBE_DRIVER is kept from minikube the same way: prereq.bats checks its environment with a stub.)
+  run env MINIKUBE_KUBERNETES_VERSION=v1.33.1 MINIKUBE_CPUS=3 scripts/00-minikube-up.sh
+  echo "${output}"
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"MINIKUBE_KUBERNETES_VERSION is deprecated"* ]]
+  [[ "${output}" == *"it is not running: starting it with its existing settings"* ]]
+  [[ "${output}" == *"not REDISPAIR_KUBERNETES_VERSION=v1.33.1"* ]] # the profile keeps its version, and says so
+  run minikube status
+  [ "${status}" -eq 0 ]
+  # minikube re-enables its storage add-ons concurrently on a start; 00 leaves local-path the only default.
+  [ "$(rp::cycle::default_classes)" == local-path ]
+}
+
+@test "99-minikube-down.sh deletes the profile and its cluster; then minikube says 'not found' (85); a second 99 says nothing to delete" {
+  run scripts/99-minikube-down.sh --yes
+  echo "${output}"
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"minikube profile redispair: nodes redispair redispair-m02"* && "${output}" == *"deleted minikube profile redispair"* ]]
+  local cmd
+  for cmd in "node list" status ip; do
+    # shellcheck disable=SC2086 # the command's words
+    run minikube ${cmd}
+    [ "${status}" -eq 85 ] || { echo "minikube ${cmd}: exit ${status}"; return 1; }
+    [ "${lines[0]}" == '* Profile "redispair" not found. Run "minikube profile list" to view all profiles.' ]
+    [ "${lines[1]}" == '  To start a cluster, run: "minikube start -p redispair"' ]
+  done
+  run ! kubectl get --raw=/readyz --request-timeout=5s
+
+  run scripts/99-minikube-down.sh --yes
+  echo "${output}"
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"does not exist: nothing to delete"* ]]
+  run scripts/99-minikube-down.sh </dev/null
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"nothing to delete"* ]]
 }

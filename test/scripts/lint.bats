@@ -103,3 +103,65 @@ setup() {
   echo "${output}"
   [[ "${status}" -eq 1 ]]
 }
+
+# ---- portability: bash 3.2 and the BSD tools of a stock Mac (test/scripts/lib/portability.bash) -------------
+
+@test "portability: no expansion of a possibly empty array without a guard in scripts/ (bash 3.2 + set -u: unbound)" {
+  load lib/portability
+  run rp::portability::empty_arrays scripts/*.sh scripts/lib/*.sh
+  echo "${output}"
+  [ -z "${output}" ]
+}
+
+@test "portability: no GNU-only tool flags and no bash 4+ features in scripts/ (every script runs on a Mac)" {
+  load lib/portability
+  run rp::portability::gnu_tools scripts/*.sh scripts/lib/*.sh
+  echo "${output}"
+  [ -z "${output}" ]
+  run rp::portability::bash4 scripts/*.sh scripts/lib/*.sh
+  echo "${output}"
+  [ -z "${output}" ]
+}
+
+@test "portability lint: finds each pattern it knows in a sample, and passes the guarded forms" {
+  load lib/portability
+  local sample="${BATS_TEST_TMPDIR}/sample.sh"
+  cat >"${sample}" <<'SAMPLE'
+#!/usr/bin/env bash
+# sed -i in a comment is fine
+local -a extra=()
+read -r -a more <<<"${X:-}"
+local -a fixed=(one two)
+run "${extra[@]}"
+run ${extra[@]+"${extra[@]}"} "${fixed[@]}"
+echo "${more[*]}" "${more[*]:-none}" "${#more[@]}"
+sed -i 's/a/b/' f
+nc -z -w 2 host 80
+date +%s.%N
+readlink -f x
+grep -P 'x' f
+printf x | base64 -d
+timeout 5 true
+sha256sum f
+mapfile -t lines <f
+echo "${x,,}"
+cmd |& cat
+SAMPLE
+  run rp::portability::empty_arrays "${sample}"
+  echo "${output}"
+  [ "$(grep -c . <<<"${output}")" -eq 2 ]
+  [[ "${output}" == *"sample.sh:6: \${extra[@]}"* ]]
+  [[ "${output}" == *"sample.sh:8: \${more[@]}"* ]]
+  run rp::portability::gnu_tools "${sample}"
+  echo "${output}"
+  local n
+  for n in 9 10 11 12 13 14 15 16; do
+    [[ "${output}" == *"sample.sh:${n}: "* ]] || { echo "line ${n} not flagged"; return 1; }
+  done
+  [[ "${output}" != *"sample.sh:2: "* ]]
+  run rp::portability::bash4 "${sample}"
+  echo "${output}"
+  for n in 17 18 19; do
+    [[ "${output}" == *"sample.sh:${n}: "* ]] || { echo "line ${n} not flagged"; return 1; }
+  done
+}

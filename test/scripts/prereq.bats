@@ -9,15 +9,18 @@ bats_require_minimum_version 1.5.0
 
 load lib/helpers
 
-# The scripts that use minikube (the others need only kubectl).
-readonly MINIKUBE_SCRIPTS=(00-minikube-up.sh 99-minikube-down.sh 01-redis-up.sh)
+# The scripts that need minikube (the others need only kubectl; 99 has nothing to delete without it).
+readonly MINIKUBE_SCRIPTS=(00-minikube-up.sh 01-redis-up.sh)
+# What minikube v1.37.0 prints for a profile that does not exist (on stdout, exit 85): `node list`, `status`, `ip`
+# (pkg/minikube/mustload/mustload.go Partial).
+readonly NO_PROFILE_STUB='case "$*" in *"node list"* | *status* | *" ip"*) echo "* Profile \"redispair\" not found. Run \"minikube profile list\" to view all profiles."; echo "  To start a cluster, run: \"minikube start -p redispair\""; exit 85 ;; esac'
 
 setup_file() {
   export RP_TMP="${BATS_FILE_TMPDIR}"
   rp::path_without "${RP_TMP}/no-kubectl" kubectl minikube >/dev/null
   rp::path_without "${RP_TMP}/no-minikube" minikube >/dev/null
   # A minikube that has no profile at all, and a docker whose daemon answers.
-  rp::stub "${RP_TMP}/stubs" minikube 'case "$*" in *"node list"*) exit 85 ;; *ip*) echo 127.0.0.1 ;; esac'
+  rp::stub "${RP_TMP}/stubs" minikube "${NO_PROFILE_STUB}"
   rp::stub "${RP_TMP}/stubs" docker 'exit 0'
   rp::dead_kubeconfig "${RP_TMP}/dead.kubeconfig"
 }
@@ -39,9 +42,10 @@ assert_install_hint() {
   [[ "${output}" == *"Linux:"* && "${output}" == *"macOS:"* ]] || { echo "no install instructions: ${output}"; return 1; }
 }
 
-@test "kubectl missing: every executable names it, says how to install it, exits non-zero" {
+@test "kubectl missing: every executable but 99 names it, says how to install it, exits non-zero" {
   local s
   while IFS= read -r s; do
+    [[ "${s}" == 99-minikube-down.sh ]] && continue # deleting a profile needs minikube only
     run env PATH="${RP_TMP}/stubs:${RP_TMP}/no-kubectl" "scripts/${s}"
     assert_install_hint kubectl || { echo "script: ${s}"; return 1; }
   done < <(rp::executables)
@@ -76,10 +80,10 @@ assert_install_hint() {
 }
 
 @test "00-minikube-up.sh: a new profile is started with 2 nodes and the overridable settings" {
-  rp::stub "${BATS_TEST_TMPDIR}/bin" minikube 'case "$*" in *"node list"*) exit 85 ;; *) exit 0 ;; esac'
+  rp::stub "${BATS_TEST_TMPDIR}/bin" minikube "${NO_PROFILE_STUB}"
   rp::stub "${BATS_TEST_TMPDIR}/bin" docker 'exit 0'
-  run env PATH="${BATS_TEST_TMPDIR}/bin:${PATH}" MINIKUBE_PROFILE=rp-test MINIKUBE_CPUS=3 MINIKUBE_MEMORY=3g \
-    MINIKUBE_KUBERNETES_VERSION=v1.33.1 KUBE_CONTEXT=dead scripts/00-minikube-up.sh
+  run env PATH="${BATS_TEST_TMPDIR}/bin:${PATH}" MINIKUBE_PROFILE=rp-test REDISPAIR_CPUS=3 REDISPAIR_MEMORY=3g \
+    REDISPAIR_KUBERNETES_VERSION=v1.33.1 KUBE_CONTEXT=dead scripts/00-minikube-up.sh
   # The stub starts nothing, so the API check fails afterwards; the start command is what is checked.
   [[ "${status}" -ne 0 ]]
   grep -qx -- '--profile rp-test start --nodes=2 --driver=docker --kubernetes-version=v1.33.1 --cpus=3 --memory=3g' \
@@ -87,10 +91,90 @@ assert_install_hint() {
   [[ "${output}" == *"does not answer"* ]]
 }
 
-@test "99-minikube-down.sh: no profile is not an error; without --yes and a terminal nothing is deleted" {
-  run env PATH="${RP_TMP}/stubs:${PATH}" scripts/99-minikube-down.sh
-  [[ "${status}" -eq 0 ]]
+@test "99-minikube-down.sh: minikube not installed, or the profile missing (minikube's real two lines, exit 85): 'nothing to delete', exit 0" {
+  run env PATH="${RP_TMP}/no-kubectl" scripts/99-minikube-down.sh --yes
+  echo "${output}"
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"minikube is not installed"*"nothing to delete"* ]]
+  # The profile does not exist: minikube prints "* Profile ... not found" and "  To start ..." on stdout. Read as
+  # node names, they were "*" and "To"; and without kubectl too.
+  run env PATH="${RP_TMP}/stubs:${RP_TMP}/no-kubectl" scripts/99-minikube-down.sh </dev/null
+  echo "${output}"
+  [ "${status}" -eq 0 ]
   [[ "${output}" == *"does not exist: nothing to delete"* ]]
+  run ! grep -q 'delete' "${RP_TMP}/stubs/minikube.calls"
+}
+
+@test "make down YES=1 with nothing to remove exits 0 and says nothing to delete" {
+  run env PATH="${RP_TMP}/stubs:${PATH}" make --no-print-directory down YES=1
+  echo "${output}"
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"nothing to delete"* ]]
+  run env PATH="${RP_TMP}/no-minikube" make --no-print-directory down YES=1
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"nothing to delete"* ]]
+}
+
+@test "00-minikube-up.sh: the MINIKUBE_* names of its settings are read with a warning and never reach minikube's environment" {
+  rp::stub "${BATS_TEST_TMPDIR}/bin" minikube "env | grep '^MINIKUBE_' >>\"${BATS_TEST_TMPDIR}/bin/minikube.env\" || true
+${NO_PROFILE_STUB}"
+  rp::stub "${BATS_TEST_TMPDIR}/bin" podman 'exit 0'
+  run env PATH="${BATS_TEST_TMPDIR}/bin:${PATH}" MINIKUBE_DRIVER=podman MINIKUBE_KUBERNETES_VERSION=v1.33.1 \
+    MINIKUBE_CPUS=3 MINIKUBE_MEMORY=3g scripts/00-minikube-up.sh
+  echo "${output}"
+  grep -qx -- '--profile redispair start --nodes=2 --driver=podman --kubernetes-version=v1.33.1 --cpus=3 --memory=3g' \
+    "${BATS_TEST_TMPDIR}/bin/minikube.calls"
+  [[ "${output}" == *"MINIKUBE_DRIVER is deprecated"*"REDISPAIR_DRIVER=podman"* ]]
+  [[ "${output}" == *"MINIKUBE_KUBERNETES_VERSION is deprecated"* ]]
+  # minikube would read these as its --driver, --kubernetes-version, ... (exit 81 or 106 on an existing profile).
+  run grep -E '^MINIKUBE_(DRIVER|KUBERNETES_VERSION|CPUS|MEMORY)=' "${BATS_TEST_TMPDIR}/bin/minikube.env"
+  echo "${output}"
+  [ "${status}" -eq 1 ]
+}
+
+@test "00-minikube-up.sh: a failed minikube start ends with advice (logs, 99 to clean up, another driver), not a source line" {
+  rp::stub "${BATS_TEST_TMPDIR}/bin" minikube 'case "$*" in *" start"*) echo "X Exiting due to PROVIDER_DOCKER_NOT_RUNNING" >&2; exit 69 ;; esac
+'"${NO_PROFILE_STUB}"
+  rp::stub "${BATS_TEST_TMPDIR}/bin" docker 'exit 0'
+  run env PATH="${BATS_TEST_TMPDIR}/bin:${PATH}" scripts/00-minikube-up.sh
+  echo "${output}"
+  [ "${status}" -eq 69 ]
+  [[ "${output}" == *"minikube start failed (exit 69)"* ]]
+  [[ "${output}" == *"lastStart.txt"* && "${output}" == *"logs --file="* ]]
+  [[ "${output}" == *"scripts/99-minikube-down.sh --yes"* ]]
+  [[ "${output}" == *"REDISPAIR_DRIVER=podman"* ]]
+  [[ "${output}" != *"failed (exit 69) at"* ]]
+}
+
+@test "00-minikube-up.sh: docker's daemon down and podman works: the default driver becomes podman; REDISPAIR_DRIVER=docker insists" {
+  rp::stub "${BATS_TEST_TMPDIR}/bin" minikube "${NO_PROFILE_STUB}"
+  rp::stub "${BATS_TEST_TMPDIR}/bin" docker 'exit 1'
+  rp::stub "${BATS_TEST_TMPDIR}/bin" podman 'exit 0'
+  run env PATH="${BATS_TEST_TMPDIR}/bin:${PATH}" scripts/00-minikube-up.sh
+  echo "${output}"
+  [[ "${output}" == *"podman does: using driver podman"* ]]
+  grep -q -- ' start --nodes=2 --driver=podman ' "${BATS_TEST_TMPDIR}/bin/minikube.calls"
+  : >"${BATS_TEST_TMPDIR}/bin/minikube.calls"
+  run env PATH="${BATS_TEST_TMPDIR}/bin:${PATH}" REDISPAIR_DRIVER=docker scripts/00-minikube-up.sh
+  echo "${output}"
+  [ "${status}" -eq 1 ]
+  [[ "${output}" == *"docker is installed but its daemon does not answer"* ]]
+  [[ "${output}" == *"podman works here: REDISPAIR_DRIVER=podman"* ]]
+  run ! grep -q ' start' "${BATS_TEST_TMPDIR}/bin/minikube.calls"
+}
+
+@test "00-minikube-up.sh: missing tools and a dead docker daemon are reported in one run" {
+  rp::stub "${BATS_TEST_TMPDIR}/bin" docker 'exit 1'
+  rp::stub "${BATS_TEST_TMPDIR}/bin" podman 'exit 1'
+  run env PATH="${BATS_TEST_TMPDIR}/bin:${RP_TMP}/no-kubectl" scripts/00-minikube-up.sh
+  echo "${output}"
+  [ "${status}" -eq 1 ]
+  [[ "${output}" == *"missing prerequisite: minikube"* ]]
+  [[ "${output}" == *"missing prerequisite: kubectl"* ]]
+  [[ "${output}" == *"docker is installed but its daemon does not answer"* ]]
+}
+
+@test "99-minikube-down.sh: without --yes and a terminal nothing is deleted; with --yes the profile is" {
   rp::stub "${BATS_TEST_TMPDIR}/bin" minikube 'case "$*" in *"node list"*) printf "redispair\t10.0.0.1\nredispair-m02\t10.0.0.2\n" ;; *) exit 0 ;; esac'
   run env PATH="${BATS_TEST_TMPDIR}/bin:${PATH}" scripts/99-minikube-down.sh </dev/null
   [[ "${status}" -ne 0 ]]

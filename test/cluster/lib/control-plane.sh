@@ -25,6 +25,8 @@ REDISPAIR_CP_SH_LOADED=1
 REDISPAIR_CP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 # shellcheck source=scripts/lib/log.sh
 source "${REDISPAIR_CP_ROOT}/scripts/lib/log.sh"
+# shellcheck source=scripts/lib/process.sh
+source "${REDISPAIR_CP_ROOT}/scripts/lib/process.sh"
 # shellcheck source=test/cluster/versions.sh
 source "${REDISPAIR_CP_ROOT}/test/cluster/versions.sh"
 # shellcheck source=test/cluster/lib/pki.sh
@@ -57,12 +59,11 @@ source "${REDISPAIR_CP_ROOT}/test/cluster/lib/pki.sh"
 : "${APISERVER_EXTRA_ARGS:=}"
 : "${KCM_EXTRA_ARGS:=}"
 : "${SCHEDULER_EXTRA_ARGS:=}"
-# Named timeouts (seconds) and the poll interval.
+# Named timeouts (seconds); the poll interval is REDISPAIR_PROCESS_POLL_INTERVAL (scripts/lib/process.sh).
 : "${CP_ETCD_TIMEOUT:=30}"
 : "${CP_READY_TIMEOUT:=120}"
 : "${CP_HEALTHZ_TIMEOUT:=60}"
 : "${CP_STOP_TIMEOUT:=20}"
-: "${CP_POLL_INTERVAL:=0.5}"
 : "${CP_LOCK_TIMEOUT:=300}"
 
 # Components in start order; stop goes the other way.
@@ -79,23 +80,8 @@ redispair::cp::kubectl() {
   "${K8S_BIN_DIR}/kubectl" --kubeconfig "$(redispair::cp::kubeconfig)" "$@"
 }
 
-# Runs "$@" every CP_POLL_INTERVAL until it succeeds or TIMEOUT seconds pass (then returns 1).
-# Prints "waiting for WHAT" progress every 5 s.
-redispair::cp::poll() {
-  local timeout="$1" what="$2"
-  shift 2
-  local start="${SECONDS}" next_note=$((SECONDS + 5))
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS - start >= timeout)); then
-      return 1
-    fi
-    if ((SECONDS >= next_note)); then
-      redispair::log::step "waiting for ${what} ($((SECONDS - start))s of ${timeout}s)"
-      next_note=$((SECONDS + 5))
-    fi
-    sleep "${CP_POLL_INTERVAL}"
-  done
-}
+# The poll loop of scripts/lib/process.sh under its old name, which lib/addons.sh still calls.
+redispair::cp::poll() { redispair::process::poll "$@"; }
 
 # Takes an exclusive lock on the state dir for the rest of the calling process, so that two concurrent
 # up/down runs (parallel bats files, two engineers) do not both start etcd. Daemons do not inherit it.
@@ -108,87 +94,25 @@ redispair::cp::lock() {
   fi
 }
 
-# ---- processes ---------------------------------------------------------------------------------------------
-
-# 0 when PID is a live (not zombie) process.
-redispair::cp::_alive() {
-  local pid="$1" stat
-  [[ "${pid}" =~ ^[0-9]+$ ]] || return 1
-  stat="$(cat "/proc/${pid}/stat" 2>/dev/null)" || return 1
-  stat="${stat##*) }"
-  [[ "${stat:0:1}" != "Z" && "${stat:0:1}" != "X" ]]
-}
+# ---- processes (scripts/lib/process.sh) -------------------------------------------------------------------
 
 # Prints the pid of COMPONENT when its pid file names a live process running that binary; else returns 1.
 # A stale pid file (process gone, or the pid reused by something else) counts as not running.
-redispair::cp::pid() {
-  local comp="$1" file pid exe
-  file="$(redispair::cp::_pid_file "${comp}")"
-  [[ -s "${file}" ]] || return 1
-  pid="$(<"${file}")"
-  redispair::cp::_alive "${pid}" || return 1
-  exe="$(readlink "/proc/${pid}/exe" 2>/dev/null)" || return 1
-  exe="${exe% (deleted)}"
-  [[ "${exe##*/}" == "${comp}" ]] || return 1
-  printf '%s\n' "${pid}"
-}
+redispair::cp::pid() { redispair::process::pid "$(redispair::cp::_pid_file "$1")" "$1"; }
 
 redispair::cp::running() { redispair::cp::pid "$1" >/dev/null; }
 
-# Closes every inherited descriptor above 2 in the current (sub)shell. Daemons must not keep the caller's
-# pipes open: bats, for one, waits for its fd 3 to close before it finishes.
-redispair::cp::_close_inherited_fds() {
-  local fd
-  for fd in /proc/"${BASHPID}"/fd/*; do
-    fd="${fd##*/}"
-    if ((fd > 2)); then
-      eval "exec ${fd}>&-"
-    fi
-  done
-}
-
-# Starts "$@" as COMPONENT in its own session, detached from the caller, logging to logs/COMPONENT.log.
-# The child writes its own pid (after setsid, which may fork) into run/COMPONENT.pid before it execs.
+# Starts "$@" as COMPONENT, detached, logging to logs/COMPONENT.log, and waits until it runs.
 redispair::cp::_spawn() {
   local comp="$1"
   shift
-  local log pid_file
-  log="$(redispair::cp::log_file "${comp}")"
-  pid_file="$(redispair::cp::_pid_file "${comp}")"
-  mkdir -p "${log%/*}" "${pid_file%/*}"
-  rm -f "${pid_file}"
-  printf '\n==== %s starting %s\n' "$(date -u +%FT%TZ)" "$*" >>"${log}"
-  (
-    redispair::cp::_close_inherited_fds
-    # shellcheck disable=SC2016 # $$ and $1 belong to the inner bash
-    exec setsid bash -c 'echo "$$" >"$1.tmp" && mv "$1.tmp" "$1" && shift && exec "$@"' \
-      redispair-spawn "${pid_file}" "$@" </dev/null >>"${log}" 2>&1
-  ) &
-  if ! redispair::cp::poll 5 "${comp} to start" redispair::cp::running "${comp}"; then
-    redispair::log::error "${comp} did not start; last lines of ${log}:"
-    tail -n 20 "${log}" >&2
-    return 1
-  fi
+  redispair::process::start "$(redispair::cp::_pid_file "${comp}")" "${comp}" "$(redispair::cp::log_file "${comp}")" \
+    "${comp}" "$@"
 }
 
 # Stops COMPONENT: SIGTERM, then SIGKILL after CP_STOP_TIMEOUT seconds. Not running (or a stale pid file) is fine.
 redispair::cp::stop() {
-  local comp="$1" pid
-  if ! pid="$(redispair::cp::pid "${comp}")"; then
-    rm -f "$(redispair::cp::_pid_file "${comp}")"
-    return 0
-  fi
-  redispair::log::step "stopping ${comp} (pid ${pid})"
-  kill -TERM "${pid}" 2>/dev/null || true # it may have exited since we looked: that is the goal anyway
-  if ! redispair::cp::poll "${CP_STOP_TIMEOUT}" "${comp} to exit" eval "! redispair::cp::_alive ${pid}"; then
-    redispair::log::warn "${comp} ignored SIGTERM for ${CP_STOP_TIMEOUT}s; sending SIGKILL"
-    kill -KILL "${pid}" 2>/dev/null || true
-    if ! redispair::cp::poll 10 "${comp} to die" eval "! redispair::cp::_alive ${pid}"; then
-      redispair::log::error "${comp} (pid ${pid}) survived SIGKILL"
-      return 1
-    fi
-  fi
-  rm -f "$(redispair::cp::_pid_file "${comp}")"
+  redispair::process::stop "$(redispair::cp::_pid_file "$1")" "$1" "$1" "${CP_STOP_TIMEOUT}"
 }
 
 # Fails with a clear message when PORT on 127.0.0.1 is already taken (by something that is not ours).
@@ -231,7 +155,7 @@ redispair::cp::start_etcd() {
 }
 
 redispair::cp::wait_etcd() {
-  if ! redispair::cp::poll "${CP_ETCD_TIMEOUT}" "etcd /health" redispair::cp::_etcd_healthy; then
+  if ! redispair::process::poll "${CP_ETCD_TIMEOUT}" "etcd /health" redispair::cp::_etcd_healthy; then
     redispair::log::error "etcd not healthy after ${CP_ETCD_TIMEOUT}s; see $(redispair::cp::log_file etcd)"
     return 1
   fi
@@ -289,7 +213,7 @@ redispair::cp::_readyz() {
 # Waits for kube-apiserver /readyz. On timeout prints the failing checks and the end of its log.
 redispair::cp::wait_ready() {
   local timeout="${1:-${CP_READY_TIMEOUT}}"
-  if ! redispair::cp::poll "${timeout}" "kube-apiserver /readyz" redispair::cp::_readyz; then
+  if ! redispair::process::poll "${timeout}" "kube-apiserver /readyz" redispair::cp::_readyz; then
     redispair::log::error "kube-apiserver not ready after ${timeout}s"
     redispair::cp::kubectl --request-timeout=3s get --raw '/readyz?verbose' 2>&1 | grep -v '\] ok$' >&2 || true
     tail -n 20 "$(redispair::cp::log_file kube-apiserver)" >&2 || true
@@ -315,7 +239,7 @@ redispair::cp::start_apiserver() {
 # Waits until the controller-manager has created the "default" ServiceAccount in namespace "default": its
 # controllers are running then, and pods can be admitted (the ServiceAccount admission plugin needs it).
 redispair::cp::wait_default_service_account() {
-  if ! redispair::cp::poll "${CP_HEALTHZ_TIMEOUT}" "ServiceAccount default/default" \
+  if ! redispair::process::poll "${CP_HEALTHZ_TIMEOUT}" "ServiceAccount default/default" \
     redispair::cp::kubectl --request-timeout=3s get serviceaccount default -n default; then
     redispair::log::error "kube-controller-manager did not create ServiceAccount default/default in ${CP_HEALTHZ_TIMEOUT}s"
     tail -n 20 "$(redispair::cp::log_file kube-controller-manager)" >&2 || true
@@ -386,7 +310,7 @@ redispair::cp::_healthz() {
 
 redispair::cp::wait_component() {
   local comp="$1" port="$2"
-  if ! redispair::cp::poll "${CP_HEALTHZ_TIMEOUT}" "${comp} /healthz" redispair::cp::_healthz "${port}"; then
+  if ! redispair::process::poll "${CP_HEALTHZ_TIMEOUT}" "${comp} /healthz" redispair::cp::_healthz "${port}"; then
     redispair::log::error "${comp} not healthy after ${CP_HEALTHZ_TIMEOUT}s; last lines of its log:"
     tail -n 20 "$(redispair::cp::log_file "${comp}")" >&2 || true
     return 1

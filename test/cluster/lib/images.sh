@@ -2,7 +2,8 @@
 # Container images for the test cluster, built locally because no registry can be reached:
 #   debian:bookworm-slim                 `debootstrap --variant=minbase bookworm` rootfs, imported into podman
 #   registry.k8s.io/pause:3.10.1         images/pause: pause.c compiled with `gcc -static`, FROM scratch
-#   docker.io/library/redis:7.2          images/redis: Debian's redis-server on the base above
+#   docker.io/library/redis:7.2          images/redis: Debian's redis-server 7.0 on the base above, made to behave
+#                                        like the official image (entrypoint, uid 999, /usr/local/bin/redis-*)
 #   registry.k8s.io/coredns/coredns:...  images/coredns: the CoreDNS binary of build-binaries.sh, FROM scratch
 #   docker.io/library/redispair-operator:dev   the repository's Dockerfile (C++ build + unit tests + scratch)
 # Each image is saved as a docker-archive under ${REDISPAIR_CACHE}/images/, named by a hash of everything that
@@ -63,8 +64,8 @@ redispair::images::podman() {
 
 redispair::images::_has() { redispair::images::podman image exists "$1" 2>/dev/null; }
 
-# Prints the sha256 of the named files' contents and names (directories recursively, sorted), plus any extra
-# strings given after --.
+# Prints the sha256 of the named files' contents and names (directories recursively, sorted; names relative to
+# the checkout), plus any extra strings given after --.
 redispair::images::_hash() {
   local -a files=() extra=()
   while (($# > 0)) && [[ "$1" != -- ]]; do
@@ -75,7 +76,8 @@ redispair::images::_hash() {
   extra=("$@")
   {
     printf '%s\n' "${extra[@]}"
-    find "${files[@]}" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+    # Paths relative to the checkout, so that every checkout with the same content shares the cached archive.
+    find "${files[@]}" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sed "s#  $(redispair::images::_root)/#  #"
   } | sha256sum | cut -c1-16
 }
 
@@ -169,6 +171,7 @@ redispair::images::build() {
       ;;
     redis)
       redispair::images::ensure_base || return 1
+      cp "${root}/test/cluster/images/redis/docker-entrypoint.sh" "${context}/"
       build+=(-f "${root}/test/cluster/images/redis/Containerfile" "${context}")
       ;;
     operator)
@@ -185,7 +188,9 @@ redispair::images::build() {
     return 1
   fi
   rm -rf "${context}"
-  rm -f "${REDISPAIR_IMAGE_CACHE}/${name}-"*.tar # older versions of this image
+  # Older versions of this image, once unused for a day: the cache is shared by every checkout on the machine, and
+  # another one may be importing its own version of this image right now.
+  find "${REDISPAIR_IMAGE_CACHE}" -maxdepth 1 -name "${name}-*.tar" ! -name "${archive##*/}" -mtime +1 -delete
   redispair::images::podman save --format docker-archive -o "${archive}.tmp" "${ref}" >>"${log}" 2>&1 || return 1
   mv "${archive}.tmp" "${archive}"
   local size

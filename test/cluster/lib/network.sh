@@ -92,9 +92,13 @@ redispair::net::node_down() {
     redispair::log::step "deleting network namespace ${ns}"
     ip netns del "${ns}" || return 1
   fi
-  # The pair dies with the namespace; this catches a half-made one.
+  # The pair dies with the namespace, a moment after `ip netns del` returns; this catches a half-made one. A pair
+  # that goes away between the two commands is gone all the same.
   if ip link show "${veth}" >/dev/null 2>&1; then
-    ip link del "${veth}" || return 1
+    if ! ip link del "${veth}" 2>/dev/null && ip link show "${veth}" >/dev/null 2>&1; then
+      redispair::log::error "cannot delete link ${veth}"
+      return 1
+    fi
   fi
 }
 

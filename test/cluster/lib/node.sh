@@ -88,6 +88,8 @@ redispair::node::processes() {
   return 0
 }
 
+redispair::node::_no_processes() { [[ -z "$(redispair::node::processes "$1")" ]]; }
+
 redispair::node::_cgroup_remove() {
   local node="$1"
   local cg h
@@ -103,68 +105,36 @@ redispair::node::_cgroup_remove() {
   done < <(redispair::node::_hierarchies; [[ -d /sys/fs/cgroup/unified ]] && echo /sys/fs/cgroup/unified)
 }
 
-# ---- processes ----------------------------------------------------------------------------------------------
+# ---- processes (scripts/lib/process.sh) --------------------------------------------------------------------
 
 # Prints the pid of the node's DAEMON when its pid file names a live process running that binary.
-redispair::node::pid() {
-  local node="$1" daemon="$2"
-  local file pid exe
-  file="$(redispair::node::_pid_file "${node}" "${daemon}")"
-  [[ -s "${file}" ]] || return 1
-  pid="$(<"${file}")"
-  redispair::cp::_alive "${pid}" || return 1
-  exe="$(readlink "/proc/${pid}/exe" 2>/dev/null)" || return 1
-  exe="${exe% (deleted)}"
-  [[ "${exe##*/}" == "${daemon}" ]] || return 1
-  printf '%s\n' "${pid}"
-}
+redispair::node::pid() { redispair::process::pid "$(redispair::node::_pid_file "$1" "$2")" "$2"; }
 
 redispair::node::running() { redispair::node::pid "$1" "$2" >/dev/null; }
 
-# Starts "$@" as the node's DAEMON: detached (own session, no inherited descriptors), in the node's network
-# namespace and in its cgroup /rp-NODE/system, logging to logs/DAEMON.log.
+# Starts "$@" as the node's DAEMON, detached, in the node's network namespace and in its cgroup
+# /rp-NODE/system, logging to logs/DAEMON.log, and waits until it runs. It joins the cgroups itself before it
+# execs (nsenter execs too, without a fork), so that everything it starts later is in them as well.
 redispair::node::_spawn() {
   local node="$1" daemon="$2"
   shift 2
-  local log pid_file cg netns
-  log="$(redispair::node::log_file "${node}" "${daemon}")"
-  pid_file="$(redispair::node::_pid_file "${node}" "${daemon}")"
+  local cg netns
   cg="$(redispair::node::cgroup "${node}")/system"
   netns="/run/netns/$(redispair::cluster::netns "${node}")"
   local -a hierarchies
   mapfile -t hierarchies < <(redispair::node::_hierarchies)
-  mkdir -p "${log%/*}" "${pid_file%/*}"
-  rm -f "${pid_file}"
-  printf '\n==== %s starting %s\n' "$(date -u +%FT%TZ)" "$*" >>"${log}"
-  (
-    redispair::cp::_close_inherited_fds
-    # The inner bash joins the cgroups, records its pid and becomes the daemon (nsenter execs, no fork).
-    # shellcheck disable=SC2016 # expanded by the inner bash
-    exec setsid bash -c '
-      pid_file="$1" cg="$2" n="$3"; shift 3
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  redispair::process::start "$(redispair::node::_pid_file "${node}" "${daemon}")" "${daemon}" \
+    "$(redispair::node::log_file "${node}" "${daemon}")" "${node} ${daemon}" \
+    bash -c 'cg="$1" n="$2"; shift 2
       for h in "${@:1:n}"; do echo "$$" >"${h}${cg}/cgroup.procs" || exit 1; done
-      shift "${n}"
-      echo "$$" >"${pid_file}.tmp" && mv "${pid_file}.tmp" "${pid_file}" && exec "$@"' \
-      redispair-node-spawn "${pid_file}" "${cg}" "${#hierarchies[@]}" "${hierarchies[@]}" \
-      nsenter --net="${netns}" -- "$@" </dev/null >>"${log}" 2>&1
-  ) &
-  if ! redispair::cp::poll 5 "${node} ${daemon} to start" redispair::node::running "${node}" "${daemon}"; then
-    redispair::log::error "${node}: ${daemon} did not start; last lines of ${log}:"
-    tail -n 20 "${log}" >&2
-    return 1
-  fi
+      shift "${n}"; exec "$@"' redispair-node-cgroups "${cg}" "${#hierarchies[@]}" "${hierarchies[@]}" \
+    nsenter --net="${netns}" -- "$@"
 }
 
-# SIGTERM, then SIGKILL after NODE_STOP_TIMEOUT. Not running is fine.
-redispair::node::_stop_pid() {
-  local what="$1" pid="$2"
-  redispair::cp::_alive "${pid}" || return 0
-  kill -TERM "${pid}" 2>/dev/null || true # it may have exited since we looked: that is the goal anyway
-  if ! redispair::cp::poll "${NODE_STOP_TIMEOUT}" "${what} to exit" eval "! redispair::cp::_alive ${pid}"; then
-    redispair::log::warn "${what} (pid ${pid}) ignored SIGTERM for ${NODE_STOP_TIMEOUT}s; sending SIGKILL"
-    kill -KILL "${pid}" 2>/dev/null || true
-    redispair::cp::poll 10 "${what} to die" eval "! redispair::cp::_alive ${pid}" || return 1
-  fi
+# Stops the node's DAEMON: SIGTERM, then SIGKILL after NODE_STOP_TIMEOUT. Not running is fine.
+redispair::node::_stop() {
+  redispair::process::stop "$(redispair::node::_pid_file "$1" "$2")" "$2" "$1 $2" "${NODE_STOP_TIMEOUT}"
 }
 
 # ---- configuration ------------------------------------------------------------------------------------------
@@ -359,16 +329,16 @@ redispair::node::_kubelet_healthy() {
 
 redispair::node::start() {
   local node="$1"
-  local dir ip daemon pid
+  local dir ip daemon
   dir="$(redispair::cluster::node_dir "${node}")"
   ip="$(redispair::cluster::node_ip "${node}")"
   redispair::node::_cgroup_create "${node}" || return 1
   # A daemon whose configuration changed since it started is restarted (containerd keeps its containers running).
   for daemon in "${REDISPAIR_NODE_DAEMONS[@]}"; do
     [[ -e "${dir}/run/${daemon}.config-changed" ]] || continue
-    if pid="$(redispair::node::pid "${node}" "${daemon}")"; then
+    if redispair::node::running "${node}" "${daemon}"; then
       redispair::log::step "${node}: restarting ${daemon} (configuration changed)"
-      redispair::node::_stop_pid "${node} ${daemon}" "${pid}" || return 1
+      redispair::node::_stop "${node}" "${daemon}" || return 1
     fi
     rm -f "${dir}/run/${daemon}.config-changed"
   done
@@ -377,7 +347,7 @@ redispair::node::start() {
     redispair::log::step "${node}: starting containerd ($(redispair::node::_sock "${node}"))"
     redispair::node::_spawn "${node}" containerd "$(command -v containerd)" --config "${dir}/containerd.toml" || return 1
   fi
-  if ! redispair::cp::poll "${NODE_START_TIMEOUT}" "${node} containerd" redispair::node::_containerd_ready "${node}"; then
+  if ! redispair::process::poll "${NODE_START_TIMEOUT}" "${node} containerd" redispair::node::_containerd_ready "${node}"; then
     redispair::log::error "${node}: containerd not answering after ${NODE_START_TIMEOUT}s; see $(redispair::node::log_file "${node}" containerd)"
     return 1
   fi
@@ -397,7 +367,7 @@ redispair::node::start() {
     redispair::log::step "${node}: starting kube-proxy (iptables mode, in $(redispair::cluster::netns "${node}"))"
     redispair::node::_spawn "${node}" kube-proxy "${K8S_BIN_DIR}/kube-proxy" --config="${dir}/kube-proxy.yaml" --v=1 || return 1
   fi
-  if ! redispair::cp::poll "${NODE_START_TIMEOUT}" "${node} kubelet /healthz" redispair::node::_kubelet_healthy "${node}"; then
+  if ! redispair::process::poll "${NODE_START_TIMEOUT}" "${node} kubelet /healthz" redispair::node::_kubelet_healthy "${node}"; then
     redispair::log::error "${node}: kubelet not healthy after ${NODE_START_TIMEOUT}s; last lines of its log:"
     tail -n 30 "$(redispair::node::log_file "${node}" kubelet)" >&2
     return 1
@@ -424,13 +394,9 @@ redispair::node::_unmount_all() {
 
 redispair::node::stop() {
   local node="$1"
-  local i daemon pid
+  local i
   for ((i = ${#REDISPAIR_NODE_DAEMONS[@]} - 1; i >= 0; i--)); do
-    daemon="${REDISPAIR_NODE_DAEMONS[i]}"
-    pid="$(redispair::node::pid "${node}" "${daemon}")" || continue
-    redispair::log::step "${node}: stopping ${daemon} (pid ${pid})"
-    redispair::node::_stop_pid "${node} ${daemon}" "${pid}" || return 1
-    rm -f "$(redispair::node::_pid_file "${node}" "${daemon}")"
+    redispair::node::_stop "${node}" "${REDISPAIR_NODE_DAEMONS[i]}" || return 1
   done
   # What is left in the node's cgroups was started by its containerd: shims, pause and container processes.
   # They are killed by pid, then waited for.
@@ -439,7 +405,7 @@ redispair::node::stop() {
   if ((${#left[@]} > 0)); then
     redispair::log::step "${node}: killing ${#left[@]} leftover container/shim processes"
     kill -KILL "${left[@]}" 2>/dev/null || true # some exit on their own while we kill their parent
-    if ! redispair::cp::poll "${NODE_STOP_TIMEOUT}" "${node} processes to exit" eval "[[ -z \"\$(redispair::node::processes ${node})\" ]]"; then
+    if ! redispair::process::poll "${NODE_STOP_TIMEOUT}" "${node} processes to exit" redispair::node::_no_processes "${node}"; then
       redispair::log::error "${node}: processes survived SIGKILL:"
       redispair::node::processes "${node}" >&2
       return 1

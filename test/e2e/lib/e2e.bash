@@ -16,7 +16,7 @@
 #   redispair::e2e::master_cli ARGS...     redis-cli to the master through <node IP>:32400, from the host
 #   redispair::e2e::replica_cli ARGS...    redis-cli to the replica through <node IP>:32401, from the host
 #   redispair::e2e::note TEXT              prints "# TEXT" to the TAP stream (shown by bats)
-#   redispair::e2e::now / elapsed START    timings in seconds (one decimal)
+#   (timings: redispair::process::now / elapsed START, from scripts/lib/process.sh)
 #
 # Named timeouts (seconds; override in the environment):
 : "${E2E_READY_TIMEOUT:=240}"      # RedisPair Ready after apply (first start includes image/volume setup)
@@ -56,19 +56,17 @@ redispair::e2e::kubectl() { redispair::cluster::kubectl "$@"; }
 redispair::e2e::k() { redispair::cluster::kubectl -n "${E2E_NS}" "$@"; }
 
 redispair::e2e::note() { echo "# $*" >&3; }
-redispair::e2e::now() { echo "${EPOCHREALTIME}"; }
-redispair::e2e::elapsed() { awk -v a="$1" -v b="${EPOCHREALTIME}" 'BEGIN { printf "%.1f", b - a }'; }
 
 redispair::e2e::ensure_cluster() {
   export KUBECONFIG
   KUBECONFIG="$(redispair::cp::kubeconfig)"
   local log="${BATS_FILE_TMPDIR:-/tmp}/cluster-up.log" start
-  start="$(redispair::e2e::now)"
+  start="$(redispair::process::now)"
   if ! "${REDISPAIR_E2E_ROOT}/test/cluster/cluster-up.sh" >"${log}" 2>&1; then
     tail -n 40 "${log}" >&2
     return 1
   fi
-  redispair::e2e::note "cluster-up.sh: $(redispair::e2e::elapsed "${start}")s"
+  redispair::e2e::note "cluster-up.sh: $(redispair::process::elapsed "${start}")s"
 }
 
 redispair::e2e::lock() { redispair::cluster::lock_namespace "${E2E_LOCK_WAIT}" "${E2E_LOCK_HOLD}"; }
