@@ -60,13 +60,13 @@ measure() {
   redispair::test::eventually "${BENCH_REFILL_TIMEOUT}" replica_has_all "${prefix}" "${n}"
   old="$(claim_uid)"
   redispair::log::info "${n} keys: deleting the master's PVC and pod"
-  start="$(redispair::e2e::now)"
+  start="$(redispair::process::now)"
   redispair::e2e::k delete pvc "data-${E2E_RP}-master-0" --wait=false >/dev/null
   redispair::e2e::k delete pod "${E2E_RP}-master-0" --wait=false >/dev/null
   redispair::test::eventually "${BENCH_REFILL_TIMEOUT}" new_claim "${old}"
   redispair::test::eventually "${BENCH_REFILL_TIMEOUT}" recovered
   redispair::e2e::wait_ready "${BENCH_REFILL_TIMEOUT}"
-  took="$(redispair::e2e::elapsed "${start}")"
+  took="$(redispair::process::elapsed "${start}")"
   lost_master=$((n - $(redispair::data::good master "${prefix}" "${n}")))
   lost_replica=$((n - $(redispair::data::good replica "${prefix}" "${n}")))
   printf '%-9s refill (PVC + pod deleted -> Ready): %6ss   master full sync: %6ss   keys lost: master %s, replica %s\n' \

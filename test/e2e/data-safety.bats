@@ -90,13 +90,13 @@ new_claim_bound() {
     [[ -n "${old_claim}" && "$(redispair::e2e::k get rp "${E2E_RP}" -o jsonpath='{.status.data.masterClaimUID}')" == "${old_claim}" ]]
 
     # The volume is lost: the claim is deleted, and the pod with it (the claim goes once the pod is gone).
-    start="$(redispair::e2e::now)"
+    start="$(redispair::process::now)"
     redispair::e2e::k delete pvc "data-${E2E_RP}-master-0" --wait=false >/dev/null
     redispair::e2e::k delete pod "${E2E_RP}-master-0" --wait=false >/dev/null
     redispair::test::eventually "${E2E_REFILL_TIMEOUT}" new_claim_bound "${old_claim}"
     redispair::test::eventually "${E2E_REFILL_TIMEOUT}" data_condition_is False Recovered
     redispair::e2e::wait_ready "${E2E_REFILL_TIMEOUT}"
-    took="$(redispair::e2e::elapsed "${start}")"
+    took="$(redispair::process::elapsed "${start}")"
 
     lost_master="$(missing_on master)"
     redispair::test::eventually 60 all_on replica
@@ -125,13 +125,13 @@ new_claim_bound() {
 @test "master and replica both lost: the pair comes back empty and Ready, and status and an Event say the data is gone" {
   local old_claim start
   old_claim="$(pvc_uid)"
-  start="$(redispair::e2e::now)"
+  start="$(redispair::process::now)"
   redispair::e2e::k delete pvc "data-${E2E_RP}-master-0" --wait=false >/dev/null
   redispair::e2e::k delete pod "${E2E_RP}-master-0" "$(redispair::e2e::pod replica)" --wait=false >/dev/null
   redispair::test::eventually "${E2E_REFILL_TIMEOUT}" new_claim_bound "${old_claim}"
   redispair::test::eventually "${E2E_REFILL_TIMEOUT}" data_condition_is True DataGone
   redispair::e2e::wait_ready "${E2E_REFILL_TIMEOUT}"
-  redispair::e2e::note "both lost -> empty and Ready: $(redispair::e2e::elapsed "${start}")s; keys lost: $(recorded_keys) (all, by design: no copy was left)"
+  redispair::e2e::note "both lost -> empty and Ready: $(redispair::process::elapsed "${start}")s; keys lost: $(recorded_keys) (all, by design: no copy was left)"
   [[ "$(redispair::e2e::master_cli DBSIZE)" == 0 ]]
   [[ "$(redispair::data::condition message)" == *"$(recorded_keys) keys recorded at "*" are gone"* ]]
   has_event MasterDataGone
@@ -171,11 +171,11 @@ aof_rewritten() {
   # A fork for the AOF rewrite, and one for a full sync of a new replica.
   redispair::e2e::master_cli BGREWRITEAOF >/dev/null
   redispair::test::eventually 120 aof_rewritten
-  start="$(redispair::e2e::now)"
+  start="$(redispair::process::now)"
   redispair::e2e::k delete pod "$(redispair::e2e::pod replica)" --wait=false >/dev/null
   redispair::test::eventually "${E2E_POD_READY_TIMEOUT}" redispair::e2e::role_ready replica "${replica_uid}"
   redispair::e2e::wait_ready
-  redispair::e2e::note "full resync of $((target / 1048576)) MiB: new replica Ready in $(redispair::e2e::elapsed "${start}")s"
+  redispair::e2e::note "full resync of $((target / 1048576)) MiB: new replica Ready in $(redispair::process::elapsed "${start}")s"
   [[ "$(pod_state master)" == "${master_before}" ]]
   [[ "$(pod_state replica)" == *" 0 " || "$(pod_state replica)" == *" 0" ]]
   [[ "$(missing_on master)" == 0 ]]
@@ -251,10 +251,10 @@ new_password_everywhere() {
   continuous_client "${log}" "${stop}" "${old}" "${new}" &
   local client=$!
   sleep 3
-  start="$(redispair::e2e::now)"
+  start="$(redispair::process::now)"
   redispair::e2e::k patch secret "${E2E_RP}-auth" --type merge -p "{\"stringData\":{\"password\":\"${new}\"}}" >/dev/null
   redispair::test::eventually "${E2E_PASSWORD_TIMEOUT}" new_password_everywhere "${old}" "${new}"
-  redispair::e2e::note "new password accepted on both and the old one refused $(redispair::e2e::elapsed "${start}")s after the Secret changed"
+  redispair::e2e::note "new password accepted on both and the old one refused $(redispair::process::elapsed "${start}")s after the Secret changed"
   sleep 3
   touch "${stop}"
   wait "${client}"
