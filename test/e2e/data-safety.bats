@@ -292,11 +292,12 @@ ready_reason_is() { [[ "$(redispair::data::condition reason Ready)" == "$1" ]]; 
   redispair::test::eventually "${E2E_PASSWORD_TIMEOUT}" accepts "${E2E_MASTER_PORT}" from-a-file
   redispair::e2e::wait_ready
   redispair::test::eventually "${E2E_POD_READY_TIMEOUT}" accepts "${E2E_REPLICA_PORT}" from-a-file
-  # _dev_vars.sh reads it the same way.
+  # _dev_vars.sh reads it the same way. Sourced as a user does, with no arguments: as $0 it would take itself for
+  # a program and refuse, and the caller's positional parameters would be its arguments.
   # shellcheck disable=SC2016 # expanded by the inner bash
   run -0 env PATH="${REDISPAIR_E2E_ROOT}/test/cluster/bin:${PATH}" MINIKUBE_PROFILE=redispair KUBE_CONTEXT=redispair \
     XDG_STATE_HOME="${BATS_TEST_TMPDIR}/state" NO_COLOR=1 \
-    bash -c 'source "$0" >/dev/null && printf "[%s]" "${REDISCLI_AUTH}"' "${REDISPAIR_E2E_ROOT}/scripts/_dev_vars.sh"
+    bash -c 'cd "$1" && set -- && source scripts/_dev_vars.sh >/dev/null && printf "[%s]" "${REDISCLI_AUTH}"' bash "${REDISPAIR_E2E_ROOT}"
   [[ "${output}" == *"[from-a-file]" ]]
 
   # The Secret goes away: nothing restarts, the pair keeps the password it has, and status and an Event say so.
