@@ -1,11 +1,11 @@
 # The RedisPair operator image.
 #
-#   podman build --network host -t redispair-operator:dev .      (or docker build; test/cluster/lib/images.sh does it)
+#   podman build --network host -t redispair-operator:dev .      (or docker build; localcluster/lib/images.sh does it)
 #
 # Stage 1 builds the C++ binary with CMake/Ninja on Debian bookworm and runs the unit tests (a failing test fails
 # the image build). Stage 2 is `scratch` holding only the stripped binary, the shared libraries it links (its ldd
 # closure), CA certificates and a passwd entry for the non-root user it runs as.
-# `debian:bookworm-slim` is the official image; on machines without a registry, test/cluster/lib/images.sh
+# `debian:bookworm-slim` is the official image; on machines without a registry, localcluster/lib/images.sh
 # builds a stand-in from `debootstrap --variant=minbase bookworm`.
 
 FROM debian:bookworm-slim AS build

@@ -24,8 +24,9 @@ redispair::log::install_err_trap
 #     behind (so it runs before anything else starts that plane), then the operator against it;
 #   - the two-node cluster with real kubelets (its own control plane): its own suite first, which
 #     starts it, checks that up is idempotent and that down leaves nothing behind; then the scripts
-#     (lint and missing tools, then the full cycle through the minikube shim) and the end-to-end
-#     suite, which bring it up again (warm: seconds).
+#     (the full cycle through the cluster's minikube-compatible command, lint, make up and make down
+#     without minikube (make-up.bats), missing tools) and the end-to-end suite, which bring it up
+#     again (warm: seconds).
 readonly DEFAULT_SUITES=(
   test/importer
   test/redis
@@ -88,7 +89,7 @@ run_unit() {
 run_lint() {
   redispair::log::info "lint: shellcheck and clang-format"
   local -a scripts cxx
-  mapfile -t scripts < <(cd "${ROOT}" && git ls-files '*.sh' '*.bash' 'scripts/*' 'hack/*' '.ci/*' | sort -u |
+  mapfile -t scripts < <(cd "${ROOT}" && git ls-files '*.sh' '*.bash' 'scripts/*' 'hack/*' '.ci/*' 'localcluster/bin/*' | sort -u |
     while IFS= read -r f; do [[ -f "${f}" ]] && head -c 200 "${f}" | grep -qE '^#!.*(ba)?sh|shell=bash' && echo "${f}"; done)
   if (cd "${ROOT}" && shellcheck -x "${scripts[@]}"); then
     PASSED=$((PASSED + 1))
@@ -123,18 +124,18 @@ run_bats() {
 
 plane_running() {
   (
-    # shellcheck source=test/cluster/lib/control-plane.sh
-    source "${ROOT}/test/cluster/lib/control-plane.sh"
+    # shellcheck source=localcluster/lib/control-plane.sh
+    source "${ROOT}/localcluster/lib/control-plane.sh"
     redispair::cp::is_healthy
   ) >/dev/null 2>&1
 }
 
 cluster_running() {
   (
-    # shellcheck source=test/cluster/lib/cluster.sh
-    source "${ROOT}/test/cluster/lib/cluster.sh"
-    # shellcheck source=test/cluster/lib/node.sh
-    source "${ROOT}/test/cluster/lib/node.sh"
+    # shellcheck source=localcluster/lib/cluster.sh
+    source "${ROOT}/localcluster/lib/cluster.sh"
+    # shellcheck source=localcluster/lib/node.sh
+    source "${ROOT}/localcluster/lib/node.sh"
     redispair::node::running node-a kubelet
   ) >/dev/null 2>&1
 }
@@ -162,7 +163,7 @@ main() {
   run_lint
   if ((unit_only == 0)); then
     redispair::log::info "test-cluster binaries (built once, cached outside the repo)"
-    "${ROOT}/test/cluster/build-binaries.sh"
+    "${ROOT}/localcluster/build-binaries.sh"
     local plane_was_running=0 cluster_was_running=0
     plane_running && plane_was_running=1
     cluster_running && cluster_was_running=1
@@ -171,11 +172,11 @@ main() {
     # Leave the machine as found: stop what this run started.
     if ((cluster_was_running == 0)) && cluster_running; then
       redispair::log::info "stopping the two-node cluster this run started"
-      "${ROOT}/test/cluster/cluster-down.sh" >/dev/null
+      "${ROOT}/localcluster/cluster-down.sh" >/dev/null
     fi
     if ((plane_was_running == 0)) && plane_running; then
       redispair::log::info "stopping the control plane this run started"
-      "${ROOT}/test/cluster/control-plane-down.sh" >/dev/null
+      "${ROOT}/localcluster/control-plane-down.sh" >/dev/null
     fi
   fi
 

@@ -10,8 +10,12 @@ readonly ROOT
 source "${ROOT}/scripts/lib/log.sh"
 # shellcheck source=scripts/lib/prereq.sh
 source "${ROOT}/scripts/lib/prereq.sh"
+# shellcheck source=scripts/lib/args.sh
+source "${ROOT}/scripts/lib/args.sh"
 # shellcheck source=scripts/lib/k8s.sh
 source "${ROOT}/scripts/lib/k8s.sh"
+# shellcheck source=scripts/lib/flavour.sh
+source "${ROOT}/scripts/lib/flavour.sh"
 redispair::log::install_err_trap
 
 # The settings are REDISPAIR_*, not MINIKUBE_*: minikube reads every MINIKUBE_<FLAG> variable as its own flag, so
@@ -51,7 +55,7 @@ readonly STORAGE_CLASS=local-path
 
 usage() {
   cat <<USAGE
-Usage: ${0##*/} [--help]
+Usage: scripts/${0##*/} [--help]
 
 Starts minikube profile "${MINIKUBE_PROFILE}" with ${WANTED_NODES} nodes, enables the ${STORAGE_ADDON} addon
 and makes its StorageClass "${STORAGE_CLASS}" the default (the master's volume follows its node), then
@@ -71,6 +75,7 @@ Environment (defaults in brackets; they apply when the profile is created):
 (The MINIKUBE_* names of these settings, minikube's own flag variables, are read for one more release.)
 
 Next: scripts/01-redis-up.sh
+Undo: scripts/99-minikube-down.sh
 USAGE
 }
 
@@ -80,10 +85,19 @@ USAGE
 check_prerequisites() {
   local -a tools=(minikube kubectl)
   local driver_tool problems=0
+  if [[ "${CLUSTER:-}" == local ]]; then
+    # The built-in cluster's nodes are network namespaces on this machine: there is no driver to check.
+    redispair::log::info "checking prerequisites: ${tools[*]} (the built-in cluster: minikube is ${REDISPAIR_MINIKUBE_CMD}, no driver)"
+    redispair::prereq::require "${tools[@]}" || {
+      redispair::log::error "fix what is listed above, then run $(redispair::args::rerun) again"
+      exit 1
+    }
+    return 0
+  fi
   if command -v minikube >/dev/null 2>&1 && redispair::k8s::profile_nodes >/dev/null 2>&1; then
     redispair::log::info "checking prerequisites: ${tools[*]} (profile ${MINIKUBE_PROFILE} exists: it keeps its own driver)"
     redispair::prereq::require "${tools[@]}" || {
-      redispair::log::error "fix what is listed above, then run scripts/${0##*/} again"
+      redispair::log::error "fix what is listed above, then run $(redispair::args::rerun) again"
       exit 1
     }
     return 0
@@ -111,9 +125,9 @@ check_prerequisites() {
   if ((problems != 0)); then
     local other="REDISPAIR_DRIVER=podman|kvm2|qemu|vfkit ..."
     if [[ "${driver_tool}" == docker ]] && redispair::prereq::engine_answers podman; then
-      other="podman works here: REDISPAIR_DRIVER=podman scripts/${0##*/}"
+      other="podman works here: REDISPAIR_DRIVER=podman $(redispair::args::rerun)"
     fi
-    redispair::log::error "fix what is listed above, then run scripts/${0##*/} again (another driver: ${other})"
+    redispair::log::error "fix what is listed above, then run $(redispair::args::rerun) again (another driver: ${other})"
     exit 1
   fi
 }
@@ -131,10 +145,15 @@ start_minikube() {
   redispair::k8s::minikube start "$@" || rc=$?
   ((rc == 0)) && return 0
   [[ "${REDISPAIR_DRIVER}" == podman ]] && alt=docker
+  if [[ "${CLUSTER:-}" == local ]]; then
+    redispair::log::error "the built-in cluster did not start (exit ${rc}); its message is above. Next:"
+    redispair::log::error "  clean up and retry: make down YES=1 && make up"
+    exit "${rc}"
+  fi
   redispair::log::error "minikube start failed (exit ${rc}); minikube's own message is above. Next:"
-  redispair::log::error "  logs:           minikube --profile ${MINIKUBE_PROFILE} logs --file=${MINIKUBE_PROFILE}.log   (and $(minikube_last_start_log))"
+  redispair::log::error "  logs:           ${REDISPAIR_MINIKUBE_CMD} --profile ${MINIKUBE_PROFILE} logs --file=${MINIKUBE_PROFILE}.log   (and $(minikube_last_start_log))"
   redispair::log::error "  clean up:       scripts/99-minikube-down.sh --yes   (deletes the half-made profile ${MINIKUBE_PROFILE})"
-  redispair::log::error "  another driver: scripts/99-minikube-down.sh --yes && REDISPAIR_DRIVER=${alt} scripts/00-minikube-up.sh   (docker, podman, kvm2, qemu, vfkit, ...)"
+  redispair::log::error "  another driver: scripts/99-minikube-down.sh --yes && REDISPAIR_DRIVER=${alt} $(redispair::args::rerun)   (docker, podman, kvm2, qemu, vfkit, ...)"
   exit "${rc}"
 }
 
@@ -143,7 +162,7 @@ start_or_reuse() {
   local line listed rc=0
   listed="$(redispair::k8s::profile_nodes)" || rc=$?
   if ((rc == 1)); then
-    redispair::log::error "minikube --profile ${MINIKUBE_PROFILE} node list failed:"
+    redispair::log::error "${REDISPAIR_MINIKUBE_CMD} --profile ${MINIKUBE_PROFILE} node list failed:"
     redispair::k8s::minikube node list >&2 || true # shown for its message; the failure is reported here
     exit 1
   fi
@@ -158,12 +177,12 @@ start_or_reuse() {
     )
     local -a extra=()
     [[ -n "${REDISPAIR_MINIKUBE_ARGS}" ]] && read -r -a extra <<<"${REDISPAIR_MINIKUBE_ARGS}"
-    redispair::log::info "creating minikube profile ${MINIKUBE_PROFILE}: minikube --profile ${MINIKUBE_PROFILE} start ${args[*]} ${extra[*]:-}"
+    redispair::log::info "creating ${REDISPAIR_PROFILE_NOUN} ${MINIKUBE_PROFILE}: ${REDISPAIR_MINIKUBE_CMD} --profile ${MINIKUBE_PROFILE} start ${args[*]} ${extra[*]:-}"
     start_minikube "${args[@]}" ${extra[@]+"${extra[@]}"}
     return 0
   fi
 
-  redispair::log::info "minikube profile ${MINIKUBE_PROFILE} already exists with ${#nodes[@]} node(s): ${nodes[*]:-}"
+  redispair::log::info "${REDISPAIR_PROFILE_NOUN} ${MINIKUBE_PROFILE} already exists with ${#nodes[@]} node(s): ${nodes[*]:-}"
   if ((${#nodes[@]} != WANTED_NODES)); then
     redispair::log::error "its shape differs: RedisPair needs exactly ${WANTED_NODES} nodes (master and replica on different nodes), it has ${#nodes[@]}."
     redispair::log::error "Either delete it and start again:   scripts/99-minikube-down.sh && scripts/00-minikube-up.sh"
@@ -173,7 +192,7 @@ start_or_reuse() {
   if redispair::k8s::minikube status >/dev/null 2>&1; then
     redispair::log::step "it is running: reusing it (REDISPAIR_DRIVER, _CPUS, _MEMORY and _KUBERNETES_VERSION only apply to a new profile)"
   else
-    redispair::log::info "it is not running: starting it with its existing settings (minikube --profile ${MINIKUBE_PROFILE} start)"
+    redispair::log::info "it is not running: starting it with its existing settings (${REDISPAIR_MINIKUBE_CMD} --profile ${MINIKUBE_PROFILE} start)"
     start_minikube
   fi
 }
@@ -187,8 +206,8 @@ ensure_storage() {
   local rc=0
   redispair::k8s::minikube addons enable "${STORAGE_ADDON}" || rc=$?
   if ((rc != 0)); then
-    redispair::log::error "minikube --profile ${MINIKUBE_PROFILE} addons enable ${STORAGE_ADDON} failed (exit ${rc}); its message is above."
-    redispair::log::error "Without it the master's volume would live on the control-plane node only (minikube issue #12360). Try again: scripts/${0##*/}"
+    redispair::log::error "${REDISPAIR_MINIKUBE_CMD} --profile ${MINIKUBE_PROFILE} addons enable ${STORAGE_ADDON} failed (exit ${rc}); its message is above."
+    redispair::log::error "Without it the master's volume would live on the control-plane node only (minikube issue #12360). Try again: $(redispair::args::rerun)"
     exit "${rc}"
   fi
   local sc
@@ -222,30 +241,19 @@ wait_for_nodes() {
 }
 
 main() {
-  while (($# > 0)); do
-    case "$1" in
-      -h | --help)
-        usage
-        return 0
-        ;;
-      *)
-        usage >&2
-        redispair::log::fatal "unknown argument: $1"
-        ;;
-    esac
-  done
+  redispair::args::check "" "$@"
   check_prerequisites
   start_or_reuse
   redispair::k8s::require_cluster || exit 1
   ensure_storage
   wait_for_nodes
-  redispair::log::info "cluster ready: minikube profile ${MINIKUBE_PROFILE}, kubectl $(redispair::k8s::context_label)"
+  redispair::log::info "cluster ready: ${REDISPAIR_PROFILE_NOUN} ${MINIKUBE_PROFILE}, kubectl $(redispair::k8s::context_label)"
   redispair::k8s::kubectl get nodes -o wide
   cat <<NEXT
 
 Next:
   scripts/01-redis-up.sh        # the operator and the Redis master/replica pair
-  minikube --profile ${MINIKUBE_PROFILE} ip   # the node IP (it changes when the cluster is recreated)
+  ${REDISPAIR_MINIKUBE_CMD} --profile ${MINIKUBE_PROFILE} ip   # the node IP (it changes when the cluster is recreated)
 NEXT
 }
 

@@ -12,6 +12,10 @@ source "${ROOT}/scripts/lib/log.sh"
 source "${ROOT}/scripts/lib/util.sh"
 # shellcheck source=scripts/lib/prereq.sh
 source "${ROOT}/scripts/lib/prereq.sh"
+# shellcheck source=scripts/lib/args.sh
+source "${ROOT}/scripts/lib/args.sh"
+# shellcheck source=scripts/lib/names.sh
+source "${ROOT}/scripts/lib/names.sh"
 # shellcheck source=scripts/lib/k8s.sh
 source "${ROOT}/scripts/lib/k8s.sh"
 redispair::log::install_err_trap
@@ -25,6 +29,7 @@ readonly IMAGE_REPO=redispair-operator
 readonly CRD_FILE="${ROOT}/crd/redispair.io_redispairs.yaml"
 readonly RBAC_FILE="${ROOT}/deploy/operator/rbac.yaml"
 readonly OPERATOR_FILE="${ROOT}/deploy/operator/deployment.yaml"
+readonly OPERATOR_SERVICE_FILE="${ROOT}/deploy/operator/service.yaml"
 readonly REDISPAIR_FILE="${ROOT}/deploy/redispair.yaml"
 # Server-side apply as this manager, forcing conflicts: like `kubectl apply`, the script makes the objects
 # match deploy/ even when someone changed them by hand (kubectl edit/set image).
@@ -34,7 +39,7 @@ readonly IMAGE_SOURCES=(Dockerfile .dockerignore CMakeLists.txt .clang-format op
 
 usage() {
   cat <<USAGE
-Usage: ${0##*/} [--help]
+Usage: scripts/${0##*/} [--help]
 
 In namespace ${REDISPAIR_NAMESPACE}, on kubectl $(redispair::k8s::context_label):
   1. creates the namespace (Pod Security Standard "restricted" enforced);
@@ -54,6 +59,8 @@ Environment (defaults in brackets):
   KUBE_CONTEXT             kubectl context; empty: current context  [${KUBE_CONTEXT:-current context}]
   REDISPAIR_READY_TIMEOUT  seconds to wait for Ready                 [${REDISPAIR_READY_TIMEOUT}]
   REDISPAIR_OPERATOR_TIMEOUT  seconds to wait for the operator rollout  [${REDISPAIR_OPERATOR_TIMEOUT}]
+Next: scripts/02-redis-info.sh, scripts/redisImport.sh, source scripts/_dev_vars.sh
+Undo: scripts/98-redis-down.sh
 USAGE
 }
 
@@ -72,7 +79,7 @@ check_prerequisites() {
     redispair::prereq::require_one_of docker podman || ok=1
   fi
   if ((ok != 0)); then
-    redispair::log::error "install what is missing above and run ${0##*/} again (or set OPERATOR_IMAGE to an image the cluster can pull)"
+    redispair::log::error "install what is missing above and run $(redispair::args::rerun) again (or set OPERATOR_IMAGE to an image the cluster can pull)"
     exit 1
   fi
 }
@@ -139,7 +146,7 @@ check_image_on_nodes() {
   if [[ -n "${missing}" ]]; then
     redispair::log::error "image ${image} is not on node(s): $(echo "${missing}" | tr '\n' ' ')(minikube image load exits 0 even when a node fails)"
     redispair::log::error "Is every node Running? minikube --profile ${MINIKUBE_PROFILE} status. To see why the load failed: minikube --profile ${MINIKUBE_PROFILE} image load --alsologtostderr ${image}"
-    redispair::log::error "Then run scripts/${0##*/} again."
+    redispair::log::error "Then run $(redispair::args::rerun) again."
     exit 1
   fi
   if ((rc != 0)); then
@@ -168,8 +175,12 @@ apply_crd_and_operator() {
   redispair::log::info "operator RBAC (${RBAC_FILE#"${ROOT}"/})"
   redispair::k8s::kubectl apply --server-side --force-conflicts --field-manager="${FIELD_MANAGER}" -f "${RBAC_FILE}"
   redispair::log::info "operator Deployment ${REDISPAIR_OPERATOR_DEPLOYMENT} with image ${OPERATOR_IMAGE}"
-  redispair::k8s::kubectl set image --local -f "${OPERATOR_FILE}" "operator=${OPERATOR_IMAGE}" -o yaml |
+  # patch, not `set image --local`, which prints nothing when the image is the one in the file already.
+  redispair::k8s::kubectl patch --local -f "${OPERATOR_FILE}" --type=json -o yaml \
+    -p "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"${OPERATOR_IMAGE}\"}]" |
     redispair::k8s::kubectl apply --server-side --force-conflicts --field-manager="${FIELD_MANAGER}" -f -
+  redispair::log::info "operator Service (${OPERATOR_SERVICE_FILE#"${ROOT}"/}): /metrics, /healthz, /readyz on a NodePort"
+  redispair::k8s::kubectl apply --server-side --force-conflicts --field-manager="${FIELD_MANAGER}" -f "${OPERATOR_SERVICE_FILE}"
   redispair::log::step "waiting up to ${REDISPAIR_OPERATOR_TIMEOUT}s for the operator rollout"
   if ! redispair::k8s::kubectl_ns rollout status "deploy/${REDISPAIR_OPERATOR_DEPLOYMENT}" \
     --timeout="${REDISPAIR_OPERATOR_TIMEOUT}s"; then
@@ -191,9 +202,10 @@ apply_redispair() {
 }
 
 summary() {
-  local master_port replica_port ip
-  master_port="$(redispair::k8s::kubectl_ns get svc "${REDISPAIR_NAME}-master" -o jsonpath='{.spec.ports[0].nodePort}')"
-  replica_port="$(redispair::k8s::kubectl_ns get svc "${REDISPAIR_NAME}-replica" -o jsonpath='{.spec.ports[0].nodePort}')"
+  local master_port replica_port ops_port ip
+  master_port="$(redispair::k8s::kubectl_ns get svc "$(redispair::names::master_service "${REDISPAIR_NAME}")" -o jsonpath='{.spec.ports[0].nodePort}')"
+  replica_port="$(redispair::k8s::kubectl_ns get svc "$(redispair::names::replica_service "${REDISPAIR_NAME}")" -o jsonpath='{.spec.ports[0].nodePort}')"
+  ops_port="$(redispair::k8s::kubectl_ns get svc "${REDISPAIR_OPERATOR_DEPLOYMENT}" -o jsonpath='{.spec.ports[0].nodePort}')"
   ip="$(redispair::k8s::kubectl get nodes -o jsonpath='{.items[0].status.addresses[?(@.type=="InternalIP")].address}')"
   echo
   redispair::log::info "RedisPair ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME} is up"
@@ -206,10 +218,10 @@ summary() {
   redispair::k8s::kubectl_ns get svc
   cat <<NEXT
 
-NodePorts: master ${master_port}, replica ${replica_port} (on any node IP, e.g. ${ip}:${master_port})
+NodePorts: master ${master_port}, replica ${replica_port}, operator ${ops_port} (/metrics, /healthz, /readyz), on any node IP, e.g. ${ip}:${master_port}
 
 Next:
-  source scripts/_dev_vars.sh     # exports REDIS_MASTER_HOST_PORT, REDIS_SLAVE_HOST_PORT, REDISCLI_AUTH
+  source scripts/_dev_vars.sh     # exports REDIS_MASTER_HOST_PORT, REDIS_SLAVE_HOST_PORT, REDISCLI_AUTH, REDISPAIR_METRICS_HOST_PORT
   redis-cli -h "\${REDIS_MASTER_HOST_PORT%:*}" -p "\${REDIS_MASTER_HOST_PORT#*:}" ping
   scripts/redisImport.sh          # load import/redis/data.txt into the master
   scripts/02-redis-info.sh        # INFO replication every minute
@@ -218,18 +230,7 @@ NEXT
 }
 
 main() {
-  while (($# > 0)); do
-    case "$1" in
-      -h | --help)
-        usage
-        return 0
-        ;;
-      *)
-        usage >&2
-        redispair::log::fatal "unknown argument: $1"
-        ;;
-    esac
-  done
+  redispair::args::check "" "$@"
   check_prerequisites
   redispair::k8s::require_cluster || exit 1
   apply_namespace

@@ -10,6 +10,10 @@ readonly ROOT
 source "${ROOT}/scripts/lib/log.sh"
 # shellcheck source=scripts/lib/prereq.sh
 source "${ROOT}/scripts/lib/prereq.sh"
+# shellcheck source=scripts/lib/args.sh
+source "${ROOT}/scripts/lib/args.sh"
+# shellcheck source=scripts/lib/names.sh
+source "${ROOT}/scripts/lib/names.sh"
 # shellcheck source=scripts/lib/k8s.sh
 source "${ROOT}/scripts/lib/k8s.sh"
 redispair::log::install_err_trap
@@ -18,24 +22,28 @@ redispair::log::install_err_trap
 # its pod needs a few seconds; the operator creates the CronJob within seconds of the patch.
 : "${REDISPAIR_INFO_TIMEOUT:=150}"
 readonly CRONJOB_TIMEOUT=60
+INFO_CRONJOB="$(redispair::names::info_cronjob "${REDISPAIR_NAME}")"
+INFO_SELECTOR="$(redispair::names::selector "${REDISPAIR_NAME}" info)"
+readonly INFO_CRONJOB INFO_SELECTOR
 
 usage() {
   cat <<USAGE
-Usage: ${0##*/} [--follow] [--help]
+Usage: scripts/${0##*/} [--follow] [--help]
 
 Patches RedisPair ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME} with spec.infoJob.enabled=true, waits for the operator's
-CronJob ${REDISPAIR_NAME}-info (schedule: every minute), waits up to ${REDISPAIR_INFO_TIMEOUT}s for its first run and
+CronJob ${INFO_CRONJOB} (schedule: every minute), waits up to ${REDISPAIR_INFO_TIMEOUT}s for its first run and
 prints that run's output. When runs exist already it prints the latest one. Safe to run again.
 
   --follow   keep printing each new run's output until Ctrl-C
 Environment: KUBE_CONTEXT [${KUBE_CONTEXT:-current context}], REDISPAIR_INFO_TIMEOUT [${REDISPAIR_INFO_TIMEOUT}]
+Undo: scripts/97-redis-info-down.sh
 USAGE
 }
 
 # Finished runs, oldest first: "JOB succeeded|failed" per line.
 finished_runs() {
   redispair::k8s::kubectl_ns get jobs \
-    -l "app.kubernetes.io/instance=${REDISPAIR_NAME},app.kubernetes.io/component=info" \
+    -l "${INFO_SELECTOR}" \
     --sort-by=.metadata.creationTimestamp \
     -o jsonpath='{range .items[*]}{.metadata.name} {.status.succeeded}/{.status.failed}{"\n"}{end}' 2>/dev/null |
     awk '$2 ~ /^[1-9]/ { print $1, "succeeded" } $2 ~ /\/[1-9]/ { print $1, "failed" }'
@@ -58,17 +66,17 @@ enable() {
     redispair::log::info "patching RedisPair ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME}: spec.infoJob.enabled=true"
     redispair::k8s::kubectl_ns patch redispair "${REDISPAIR_NAME}" --type=merge -p '{"spec":{"infoJob":{"enabled":true}}}'
   fi
-  redispair::log::step "waiting up to ${CRONJOB_TIMEOUT}s for the operator to create CronJob ${REDISPAIR_NAME}-info"
+  redispair::log::step "waiting up to ${CRONJOB_TIMEOUT}s for the operator to create CronJob ${INFO_CRONJOB}"
   local deadline=$((SECONDS + CRONJOB_TIMEOUT))
-  until redispair::k8s::kubectl_ns get cronjob "${REDISPAIR_NAME}-info" >/dev/null 2>&1; do
+  until redispair::k8s::kubectl_ns get cronjob "${INFO_CRONJOB}" >/dev/null 2>&1; do
     if ((SECONDS >= deadline)); then
-      redispair::log::error "CronJob ${REDISPAIR_NAME}-info did not appear in ${CRONJOB_TIMEOUT}s. Is the operator running?"
+      redispair::log::error "CronJob ${INFO_CRONJOB} did not appear in ${CRONJOB_TIMEOUT}s. Is the operator running?"
       redispair::k8s::diagnose
       exit 1
     fi
     sleep 1
   done
-  redispair::k8s::kubectl_ns get cronjob "${REDISPAIR_NAME}-info"
+  redispair::k8s::kubectl_ns get cronjob "${INFO_CRONJOB}"
 }
 
 wait_first_run() {
@@ -88,7 +96,7 @@ wait_first_run() {
       return 0
     fi
     local active
-    active="$(redispair::k8s::kubectl_ns get cronjob "${REDISPAIR_NAME}-info" -o jsonpath='{.status.active[*].name}' 2>/dev/null || true)"
+    active="$(redispair::k8s::kubectl_ns get cronjob "${INFO_CRONJOB}" -o jsonpath='{.status.active[*].name}' 2>/dev/null || true)"
     if [[ -n "${active}" && "${active}" != "${shown}" ]]; then
       redispair::log::step "run started: job ${active}"
       shown="${active}"
@@ -117,33 +125,18 @@ follow() {
 }
 
 main() {
+  redispair::args::check "--follow -f" "$@"
   local follow=0
-  while (($# > 0)); do
-    case "$1" in
-      -h | --help)
-        usage
-        return 0
-        ;;
-      -f | --follow) follow=1 ;;
-      *)
-        usage >&2
-        redispair::log::fatal "unknown argument: $1"
-        ;;
-    esac
-    shift
-  done
-  redispair::log::info "checking prerequisites: kubectl"
-  redispair::prereq::require kubectl || exit 1
-  redispair::k8s::require_cluster || exit 1
-  redispair::k8s::require_redispair || exit 1
+  if redispair::args::has "--follow -f" "$@"; then follow=1; fi
+  redispair::k8s::preflight redispair || exit 1
   enable
   wait_first_run
   cat <<NEXT
 
-The CronJob runs every minute; the last ${REDISPAIR_NAME}-info jobs are kept. To follow later runs:
-  ${0##*/} --follow
-  kubectl -n ${REDISPAIR_NAMESPACE} get jobs -l app.kubernetes.io/component=info --watch
-  kubectl -n ${REDISPAIR_NAMESPACE} logs -l app.kubernetes.io/component=info --prefix --tail=-1
+The CronJob runs every minute; the last ${INFO_CRONJOB} jobs are kept. To follow later runs:
+  scripts/${0##*/} --follow
+  kubectl -n ${REDISPAIR_NAMESPACE} get jobs -l ${INFO_SELECTOR} --watch
+  kubectl -n ${REDISPAIR_NAMESPACE} logs -l ${INFO_SELECTOR} --prefix --tail=-1
 Turn it off with: scripts/97-redis-info-down.sh
 NEXT
   ((follow == 0)) || follow

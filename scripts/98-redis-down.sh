@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Removes what scripts/01-redis-up.sh deployed, in dependency order: the RedisPair (and, through garbage
-# collection, its StatefulSet, Deployment, Services, Secret and CronJob), the operator, its RBAC, the CRD.
-# The master's data (its PVC) is kept unless --purge is given, or the RedisPair's live retentionPolicy is
-# Delete (then it asks first; --yes skips the question). A kept volume keeps its password Secret with it.
+# collection, its StatefulSet, Deployment, Services, Secrets and CronJob), the operator, its Service and
+# RBAC, the CRD. The master's data (its PVC) is kept unless --purge is given, or the RedisPair's live
+# retentionPolicy is Delete (then it asks first; --yes skips the question). A kept volume keeps its password
+# Secret with it. Undoes: scripts/01-redis-up.sh
 set -o errexit -o nounset -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,6 +14,10 @@ source "${ROOT}/scripts/lib/log.sh"
 source "${ROOT}/scripts/lib/util.sh"
 # shellcheck source=scripts/lib/prereq.sh
 source "${ROOT}/scripts/lib/prereq.sh"
+# shellcheck source=scripts/lib/args.sh
+source "${ROOT}/scripts/lib/args.sh"
+# shellcheck source=scripts/lib/names.sh
+source "${ROOT}/scripts/lib/names.sh"
 # shellcheck source=scripts/lib/k8s.sh
 source "${ROOT}/scripts/lib/k8s.sh"
 # shellcheck source=scripts/lib/portforward.sh
@@ -24,14 +29,15 @@ readonly CRD_NAME=redispairs.redispair.io
 
 usage() {
   cat <<USAGE
-Usage: ${0##*/} [--purge] [--yes] [--help]
+Usage: scripts/${0##*/} [--purge] [--yes] [--help]
 
 On kubectl $(redispair::k8s::context_label), namespace ${REDISPAIR_NAMESPACE}:
   1. stops the port-forwards of scripts/_dev_vars.sh;
   2. deletes RedisPair ${REDISPAIR_NAME} and waits until its pods, StatefulSet, Deployment, Services,
      Secret and CronJob are gone;
-  3. deletes the operator Deployment, its RBAC, and the CRD (kept when RedisPairs remain elsewhere).
-The master's PVC (data-${REDISPAIR_NAME}-master-0), its password Secret (${REDISPAIR_NAME}-auth) and the namespace
+  3. deletes the operator Deployment, its Service and RBAC, and the CRD (kept when RedisPairs remain
+     elsewhere).
+The master's PVC ($(redispair::names::master_pvc "${REDISPAIR_NAME}")), its password Secret ($(redispair::names::generated_secret "${REDISPAIR_NAME}")) and the namespace
 are kept, so the data is back, with the same password, on the next scripts/01-redis-up.sh. When the
 RedisPair's retentionPolicy is Delete, deleting it deletes the data: the script says so and asks first.
 Safe to run again.
@@ -40,6 +46,7 @@ Safe to run again.
   --yes     do not ask before deleting data (retentionPolicy Delete); without a terminal it never asks
             and deletes nothing unless --yes is given
 Environment: KUBE_CONTEXT [${KUBE_CONTEXT:-current context}], REDISPAIR_DELETE_TIMEOUT [${REDISPAIR_DELETE_TIMEOUT}]
+Undoes: scripts/01-redis-up.sh
 USAGE
 }
 
@@ -55,23 +62,27 @@ delete_redispair() {
     redispair::log::info "deleting RedisPair ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME}"
     redispair::k8s::kubectl_ns delete redispair "${REDISPAIR_NAME}" --wait=true --timeout="${REDISPAIR_DELETE_TIMEOUT}s"
   fi
-  local n="${REDISPAIR_NAME}"
-  local -a children=("statefulset/${n}-master" "deployment/${n}-replica" "service/${n}-master"
-    "service/${n}-master-headless" "service/${n}-replica" "service/${n}-replica-headless"
-    "secret/${n}-operator-auth" "cronjob/${n}-info")
-  ((keep_secret == 1)) || children+=("secret/${n}-auth")
+  local -a children=()
+  local child kept
+  kept="secret/$(redispair::names::generated_secret "${REDISPAIR_NAME}")"
+  while IFS= read -r child; do
+    # A Secret kept with the data (keep_password_secret) does not go.
+    if ((keep_secret == 1)) && [[ "${child}" == "${kept}" ]]; then continue; fi
+    children+=("${child}")
+  done < <(redispair::names::children "${REDISPAIR_NAME}")
   redispair::log::step "waiting up to ${REDISPAIR_DELETE_TIMEOUT}s for its children to go (garbage collection)"
-  redispair::k8s::wait_gone "${REDISPAIR_DELETE_TIMEOUT}" "${children[@]}"
-  redispair::k8s::wait_none "${REDISPAIR_DELETE_TIMEOUT}" pods "app.kubernetes.io/instance=${n},app.kubernetes.io/name=redis"
+  redispair::k8s::wait_gone "${REDISPAIR_DELETE_TIMEOUT}" ${children[@]+"${children[@]}"}
+  redispair::k8s::wait_none "${REDISPAIR_DELETE_TIMEOUT}" pods "$(redispair::names::selector "${REDISPAIR_NAME}")"
   redispair::log::step "children gone"
 }
 
 delete_operator_and_crd() {
-  redispair::log::info "deleting the operator Deployment ${REDISPAIR_OPERATOR_DEPLOYMENT} and its RBAC"
+  redispair::log::info "deleting the operator Deployment ${REDISPAIR_OPERATOR_DEPLOYMENT}, its Service and its RBAC"
   redispair::k8s::kubectl_ns delete deployment "${REDISPAIR_OPERATOR_DEPLOYMENT}" --ignore-not-found --wait=true \
     --timeout="${REDISPAIR_DELETE_TIMEOUT}s"
   redispair::k8s::wait_none "${REDISPAIR_DELETE_TIMEOUT}" pods "app.kubernetes.io/name=${REDISPAIR_OPERATOR_DEPLOYMENT}"
-  redispair::k8s::kubectl delete -f "${ROOT}/deploy/operator/rbac.yaml" --ignore-not-found --wait=true
+  redispair::k8s::kubectl delete -f "${ROOT}/deploy/operator/service.yaml" -f "${ROOT}/deploy/operator/rbac.yaml" \
+    --ignore-not-found --wait=true
   if ! redispair::k8s::kubectl get crd "${CRD_NAME}" >/dev/null 2>&1; then
     redispair::log::info "CRD ${CRD_NAME}: already gone"
     return 0
@@ -87,7 +98,7 @@ delete_operator_and_crd() {
 }
 
 data_claims() {
-  redispair::k8s::kubectl_ns get pvc -l "app.kubernetes.io/instance=${REDISPAIR_NAME},app.kubernetes.io/component=master" \
+  redispair::k8s::kubectl_ns get pvc -l "$(redispair::names::selector "${REDISPAIR_NAME}" master)" \
     -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' 2>/dev/null || true
 }
 
@@ -120,7 +131,7 @@ confirm_data_loss() {
   fi
   redispair::log::error "nothing deleted. To keep the data, set retentionPolicy Retain first:"
   redispair::log::error "  kubectl -n ${REDISPAIR_NAMESPACE} patch redispair ${REDISPAIR_NAME} --type merge -p '{\"spec\":{\"master\":{\"storage\":{\"retentionPolicy\":\"Retain\"}}}}'"
-  redispair::log::error "To delete it anyway: ${0##*/} --yes"
+  redispair::log::error "To delete it anyway: $(redispair::args::rerun --yes)"
   exit 1
 }
 
@@ -133,7 +144,7 @@ keep_password_secret() {
     redispair::log::info "the password is in your Secret ${secret}, which is not deleted"
     return 0
   fi
-  secret="${REDISPAIR_NAME}-auth"
+  secret="$(redispair::names::generated_secret "${REDISPAIR_NAME}")"
   if ! redispair::k8s::kubectl_ns get secret "${secret}" >/dev/null 2>&1; then
     return 0
   fi
@@ -155,7 +166,7 @@ report_data() {
       redispair::k8s::wait_gone "${REDISPAIR_DELETE_TIMEOUT}" "pvc/${pvc}" || true # reported just below
     fi
     if redispair::k8s::kubectl_ns get pvc "${pvc}" >/dev/null 2>&1; then
-      redispair::log::info "kept the master's data: PVC ${pvc} in namespace ${REDISPAIR_NAMESPACE} (the next scripts/01-redis-up.sh uses it again; delete it with ${0##*/} --purge)"
+      redispair::log::info "kept the master's data: PVC ${pvc} in namespace ${REDISPAIR_NAMESPACE} (the next scripts/01-redis-up.sh uses it again; delete it with scripts/${0##*/} --purge)"
     else
       redispair::log::warn "deleted the master's data: PVC ${pvc} is gone (retentionPolicy ${policy:-unknown})"
     fi
@@ -183,25 +194,11 @@ handle_data() {
 }
 
 main() {
+  redispair::args::check "--purge --yes" "$@"
   local purge=0 yes=0
-  while (($# > 0)); do
-    case "$1" in
-      -h | --help)
-        usage
-        return 0
-        ;;
-      --purge) purge=1 ;;
-      --yes) yes=1 ;;
-      *)
-        usage >&2
-        redispair::log::fatal "unknown argument: $1"
-        ;;
-    esac
-    shift
-  done
-  redispair::log::info "checking prerequisites: kubectl"
-  redispair::prereq::require kubectl || exit 1
-  if ! redispair::k8s::require_cluster; then
+  if redispair::args::has "--purge" "$@"; then purge=1; fi
+  if redispair::args::has "--yes" "$@"; then yes=1; fi
+  if ! redispair::k8s::preflight cluster; then
     redispair::log::error "(if the cluster itself was deleted with scripts/99-minikube-down.sh, there is nothing left to remove)"
     exit 1
   fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Deletes all Redis data: FLUSHALL on the master (authenticated; the replica follows through
 # replication), showing the key counts before and after, and checks that the replica is empty too.
-# Asks first unless given --yes. The inverse of scripts/redisImport.sh.
+# Asks first unless given --yes. Undoes: scripts/redisImport.sh
 set -o errexit -o nounset -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,6 +12,10 @@ source "${ROOT}/scripts/lib/log.sh"
 source "${ROOT}/scripts/lib/util.sh"
 # shellcheck source=scripts/lib/prereq.sh
 source "${ROOT}/scripts/lib/prereq.sh"
+# shellcheck source=scripts/lib/args.sh
+source "${ROOT}/scripts/lib/args.sh"
+# shellcheck source=scripts/lib/names.sh
+source "${ROOT}/scripts/lib/names.sh"
 # shellcheck source=scripts/lib/k8s.sh
 source "${ROOT}/scripts/lib/k8s.sh"
 redispair::log::install_err_trap
@@ -22,15 +26,16 @@ redispair::log::install_err_trap
 
 usage() {
   cat <<USAGE
-Usage: ${0##*/} [--yes] [--help]
+Usage: scripts/${0##*/} [--yes] [--help]
 
 Runs FLUSHALL on the master of RedisPair ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME} (redis-cli inside the master pod,
 which holds the password), after showing the key counts of the master and the replica, then waits up
-to ${REDISPAIR_CLEAN_TIMEOUT}s until both report DBSIZE 0. This also forgets what redisImport.sh imported.
+to ${REDISPAIR_CLEAN_TIMEOUT}s until both report DBSIZE 0. This also forgets what scripts/redisImport.sh imported.
 Without --yes it asks first (and refuses when there is no terminal). Safe to run again.
 
   --yes   do not ask
 Environment: KUBE_CONTEXT [${KUBE_CONTEXT:-current context}], REDISPAIR_CLEAN_TIMEOUT [${REDISPAIR_CLEAN_TIMEOUT}]
+Undoes: scripts/redisImport.sh
 USAGE
 }
 
@@ -39,25 +44,10 @@ dbsize() {
 }
 
 main() {
+  redispair::args::check "--yes -y" "$@"
   local yes=0
-  while (($# > 0)); do
-    case "$1" in
-      -h | --help)
-        usage
-        return 0
-        ;;
-      -y | --yes) yes=1 ;;
-      *)
-        usage >&2
-        redispair::log::fatal "unknown argument: $1"
-        ;;
-    esac
-    shift
-  done
-  redispair::log::info "checking prerequisites: kubectl"
-  redispair::prereq::require kubectl || exit 1
-  redispair::k8s::require_cluster || exit 1
-  redispair::k8s::require_ready || exit 1
+  if redispair::args::has "--yes -y" "$@"; then yes=1; fi
+  redispair::k8s::preflight ready || exit 1
 
   local master replica
   master="$(dbsize master)"
@@ -68,7 +58,7 @@ main() {
     return 0
   fi
   if ((yes == 0)) && ! redispair::util::confirm "Delete all ${master} keys of RedisPair ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME} (FLUSHALL)?"; then
-    redispair::log::error "nothing deleted (no confirmation). To delete without a question: ${0##*/} --yes"
+    redispair::log::error "nothing deleted (no confirmation). To delete without a question: $(redispair::args::rerun --yes)"
     exit 1
   fi
   redispair::log::info "FLUSHALL on the master ($(redispair::k8s::pod master))"

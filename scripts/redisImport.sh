@@ -13,6 +13,10 @@ source "${ROOT}/scripts/lib/log.sh"
 source "${ROOT}/scripts/lib/util.sh"
 # shellcheck source=scripts/lib/prereq.sh
 source "${ROOT}/scripts/lib/prereq.sh"
+# shellcheck source=scripts/lib/args.sh
+source "${ROOT}/scripts/lib/args.sh"
+# shellcheck source=scripts/lib/names.sh
+source "${ROOT}/scripts/lib/names.sh"
 # shellcheck source=scripts/lib/k8s.sh
 source "${ROOT}/scripts/lib/k8s.sh"
 redispair::log::install_err_trap
@@ -24,7 +28,7 @@ readonly IMPORTS_KEY=redispair:imports
 
 usage() {
   cat <<USAGE
-Usage: ${0##*/} [--dry-run] [--flush-first] [--force] [FILE | -]
+Usage: scripts/${0##*/} [--dry-run] [--flush-first] [--force] [--help] [FILE | -]
 
 Imports FILE (default: ${DEFAULT_FILE#"${ROOT}"/}; - reads standard input) into the master of RedisPair
 ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME}, pipelined and exact (\`redispair import\`, see import/README.md):
@@ -41,6 +45,7 @@ ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME}, pipelined and exact (\`redispair impor
   --flush-first  FLUSHALL the master first (the replica follows)
   --force        import even if this exact content was imported before
 Environment: KUBE_CONTEXT [${KUBE_CONTEXT:-current context}], REDISPAIR_BIN (a local redispair binary)
+Undo: scripts/redisClean.sh
 USAGE
 }
 
@@ -73,7 +78,7 @@ validate_locally() {
   redispair::log::info "validating ${shown} locally: ${bin#"${ROOT}"/} import --dry-run"
   "${bin}" import --dry-run "${file}" || rc=$?
   if ((rc != 0)); then
-    redispair::log::error "${shown} does not parse (lines listed above): nothing was sent. Fix it and run ${0##*/} again."
+    redispair::log::error "${shown} does not parse (lines listed above): nothing was sent. Fix it, then run again: $(redispair::args::rerun)"
     exit "${rc}"
   fi
 }
@@ -120,26 +125,18 @@ key_counts() {
 }
 
 main() {
-  local file="" shown
+  local file="" shown arg
   local -a flags=()
-  while (($# > 0)); do
-    case "$1" in
-      -h | --help)
-        usage
-        return 0
-        ;;
-      --dry-run | --flush-first | --force) flags+=("$1") ;;
+  for arg in "$@"; do
+    case "${arg}" in
+      --dry-run | --flush-first | --force) flags+=("${arg}") ;;
       -) file=- ;;
-      -*)
-        usage >&2
-        redispair::log::fatal "unknown option: $1"
-        ;;
+      -*) redispair::args::check "" "${arg}" ;; # --help, or a usage error
       *)
-        [[ -z "${file}" ]] || redispair::log::fatal "only one FILE, got: ${file} and $1"
-        file="$1"
+        [[ -z "${file}" ]] || redispair::args::usage_error "only one FILE, got: ${file} and ${arg}"
+        file="${arg}"
         ;;
     esac
-    shift
   done
   redispair::log::info "checking prerequisites: kubectl"
   redispair::prereq::require kubectl || exit 1
@@ -158,7 +155,7 @@ main() {
   [[ -f "${file}" && -r "${file}" ]] || redispair::log::fatal "cannot read ${shown}: no such file (the default is ${DEFAULT_FILE#"${ROOT}"/})"
   redispair::log::info "import ${shown}: $(wc -l <"${file}" | tr -d ' ') lines, $(wc -c <"${file}" | tr -d ' ') bytes; flags: ${flags[*]:-none}"
   validate_locally "${file}" "${shown}"
-  if [[ " ${flags[*]:-} " == *" --dry-run "* && -n "$(local_importer)" ]]; then
+  if redispair::args::has --dry-run ${flags[@]+"${flags[@]}"} && [[ -n "$(local_importer)" ]]; then
     redispair::log::info "--dry-run: validated here, nothing sent"
     return 0
   fi
@@ -168,11 +165,11 @@ main() {
 
   local sha previous
   sha="$(sha256_of "${file}")"
-  if [[ " ${flags[*]:-} " != *" --force "* && " ${flags[*]:-} " != *" --flush-first "* && " ${flags[*]:-} " != *" --dry-run "* ]]; then
+  if ! redispair::args::has "--force --flush-first --dry-run" ${flags[@]+"${flags[@]}"}; then
     previous="$(redispair::k8s::redis_cli master HGET "${IMPORTS_KEY}" "${sha}" 2>/dev/null || true)"
     if [[ -n "${previous}" ]]; then
       redispair::log::info "${shown} (sha256 ${sha}) was already imported (${previous}): nothing to do."
-      redispair::log::info "Import it again with: ${0##*/} --force ${shown}   (or start over: ${0##*/} --flush-first)"
+      redispair::log::info "Import it again with: scripts/${0##*/} --force ${shown}   (or start over: scripts/${0##*/} --flush-first)"
       key_counts
       return 0
     fi
@@ -186,16 +183,16 @@ main() {
     -o jsonpath='{.spec.template.spec.containers[0].imagePullPolicy}')"
   secret="$(redispair::k8s::kubectl_ns get redispair "${REDISPAIR_NAME}" -o jsonpath='{.spec.auth.secretName}')"
   key="$(redispair::k8s::kubectl_ns get redispair "${REDISPAIR_NAME}" -o jsonpath='{.spec.auth.secretKey}')"
-  secret="${secret:-${REDISPAIR_NAME}-auth}"
+  secret="${secret:-$(redispair::names::generated_secret "${REDISPAIR_NAME}")}"
   key="${key:-password}"
 
   # The master's ClusterIP Service, not the pod's headless name: right after a deploy, CoreDNS may still
   # cache the "no such name" answer that the replica got for the pod name before the master pod existed
   # (negative caching, up to 30 s), while the Service's name exists from the moment the Service does.
-  local host="${REDISPAIR_NAME}-master.${REDISPAIR_NAMESPACE}.svc"
-  local pod
+  local host pod
+  host="$(redispair::names::master_service "${REDISPAIR_NAME}").${REDISPAIR_NAMESPACE}.svc"
   pod="redis-import-$(date +%Y%m%d%H%M%S)-$$"
-  local -a args=(import --host "${host}" --port 6379 ${flags[@]+"${flags[@]}"} -)
+  local -a args=(import --host "${host}" --port "$(redispair::names::redis_port)" ${flags[@]+"${flags[@]}"} -)
   redispair::log::info "key counts before:"
   key_counts
   redispair::log::info "running pod ${pod} (image ${image}): /redispair ${args[*]} < ${shown}"

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Measures the operator on the local control plane (test/cluster), with the real binary running as its
+# Measures the operator on the local control plane (localcluster/), with the real binary running as its
 # ServiceAccount:
 #   - apply -> all children exist: p50/p99 over N RedisPairs created one after another (the reference
 #     in the same run: the API server's own round trip for a create, so the figure can be read as
 #     "operator reaction time = total - create round trip");
 #   - API requests per reconcile, while creating and in the steady state;
-#   - idle RSS of the operator after the run.
-# Usage: bench/operator/run.sh [--help]     (N from BENCH_APPLIES, default 50)
+#   - status writes per minute under write load: one more RedisPair made Ready on loopback (real redis-server
+#     processes run its rendered configuration; the script plays the kubelet), then written to at about
+#     2 MB/s for BENCH_LOAD_SECONDS;
+#   - RSS of the operator: right after it started (empty caches), and idle after the run with N
+#     RedisPairs and all their children cached.
+# Usage: bench/operator/run.sh [--help] [N]   (N RedisPairs, 1..1383; default $BENCH_APPLIES, else 50)
 set -o errexit -o nounset -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -21,13 +25,33 @@ redispair::log::install_err_trap
 : "${REDISPAIR_BIN:=${ROOT}/build/operator/redispair}"
 export REDISPAIR_BIN
 REDISPAIR_OP_DIR="$(mktemp -d)"
-export REDISPAIR_OP_DIR REDISPAIR_OP_PORT=18490
+export REDISPAIR_OP_DIR REDISPAIR_OP_PORT=$((${REDISPAIR_OP_PORT:-18480} + 10))
 # shellcheck source=test/integration/lib/operator.bash
 source "${ROOT}/test/integration/lib/operator.bash"
+# shellcheck source=test/integration/lib/standin.bash
+source "${ROOT}/test/integration/lib/standin.bash"
+
+: "${BENCH_LOAD_SECONDS:=60}"
+: "${BENCH_LOAD_CHUNKS_PER_SECOND:=2}" # chunks of 1000 SETs of 1 KiB values (about 1 MiB) a second
+: "${BENCH_MASTER_IP:=127.0.0.12}"
+: "${BENCH_REPLICA_IP:=127.0.0.13}"
+readonly LOAD_RP=bench-load
+readonly LOAD_NODES=(bench-node-a bench-node-b)
+readonly LOAD_READY_TIMEOUT=60
+# Before the load: how long without a status write counts as settled, and how long to wait for that.
+readonly SETTLE_QUIET_SECONDS=10
+readonly SETTLE_TIMEOUT=120
 
 CERT_DIR=""
+LOAD_DIR=""
 
 cleanup() {
+  if [[ -n "${LOAD_DIR}" ]]; then
+    redispair::standin::stop_redis "${LOAD_DIR}/replica"
+    redispair::standin::stop_redis "${LOAD_DIR}/master"
+    redispair::standin::stop_keep_alive "${LOAD_DIR}"
+    redispair::standin::remove_nodes "${LOAD_NODES[@]}" 2>/dev/null || true # best effort on the way out
+  fi
   redispair::op::stop >/dev/null 2>&1 || true
   redispair::test::kubectl delete namespace "${BENCH_NS}" --wait=false >/dev/null 2>&1 || true
   rm -rf "${REDISPAIR_OP_DIR}" "${CERT_DIR}"
@@ -50,15 +74,114 @@ api() {
 
 now_ms() { date +%s%3N; }
 
+# Status writes to RedisPairs the API server has answered since it started (apiserver_request_total).
+status_writes() {
+  api "${SERVER}/metrics" | awk '/^apiserver_request_total\{/ && /resource="redispairs"/ &&
+    /subresource="status"/ && /verb="(APPLY|PATCH|UPDATE)"/ { s += $NF } END { printf "%d\n", s }'
+}
+
+# No status write to any RedisPair for SETTLE_QUIET_SECONDS.
+status_writes_settled() {
+  local before
+  before="$(status_writes)"
+  sleep "${SETTLE_QUIET_SECONDS}"
+  (($(status_writes) == before))
+}
+
+load_kubectl() { redispair::test::kubectl -n "${BENCH_NS}" "$@"; }
+load_ready() {
+  [[ "$(load_kubectl get rp "${LOAD_RP}" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')" == True ]]
+}
+load_replica_pod() {
+  load_kubectl get pods -l "app.kubernetes.io/instance=${LOAD_RP},app.kubernetes.io/component=replica" \
+    -o 'jsonpath={.items[0].metadata.name}'
+}
+load_pods_exist() { load_kubectl get pod "${LOAD_RP}-master-0" >/dev/null && [[ -n "$(load_replica_pod)" ]]; }
+port_free() { ! (exec 3<>"/dev/tcp/$1/6379") 2>/dev/null; }
+load_cli() { REDISCLI_AUTH="${LOAD_PASSWORD}" redis-cli --no-auth-warning -h "${BENCH_MASTER_IP}" "$@"; }
+
+# The RESP of 1000 SETs of 1 KiB values, about 1 MiB.
+load_chunk() {
+  local value i
+  value="$(head -c 1024 /dev/zero | tr '\0' v)"
+  for ((i = 0; i < 1000; i++)); do
+    # shellcheck disable=SC2016 # RESP, not shell: $ starts a bulk string
+    printf '*3\r\n$3\r\nSET\r\n$%d\r\nbench:load:%d\r\n$1024\r\n%s\r\n' "$((11 + ${#i}))" "${i}" "${value}"
+  done
+}
+
+# Makes RedisPair LOAD_RP Ready on loopback, writes to it for BENCH_LOAD_SECONDS, and sets LOAD_* to what was
+# measured: seconds, bytes replicated, status writes.
+measure_status_under_load() {
+  local ip
+  for ip in "${BENCH_MASTER_IP}" "${BENCH_REPLICA_IP}"; do
+    port_free "${ip}" || {
+      redispair::log::error "${ip}:6379 is taken; set BENCH_MASTER_IP / BENCH_REPLICA_IP to free addresses"
+      return 1
+    }
+  done
+  LOAD_DIR="${REDISPAIR_OP_DIR}/load"
+  redispair::standin::add_nodes "${LOAD_NODES[@]}"
+  redispair::standin::keep_alive "${LOAD_DIR}" "${LOAD_NODES[@]}"
+  load_kubectl apply --server-side -f - >/dev/null <<RP
+apiVersion: redispair.io/v1alpha1
+kind: RedisPair
+metadata:
+  name: ${LOAD_RP}
+spec:
+  master: {nodePort: 32300}
+  replica: {nodePort: 32301}
+RP
+  redispair::test::eventually "${LOAD_READY_TIMEOUT}" load_pods_exist
+  LOAD_PASSWORD="$(load_kubectl get secret "${LOAD_RP}-auth" -o 'jsonpath={.data.password}' | base64 -d)"
+  redispair::standin::start_redis "${BENCH_NS}" "statefulset/${LOAD_RP}-master" "${BENCH_MASTER_IP}" \
+    "${LOAD_DIR}/master" "${BENCH_MASTER_IP}" "${LOAD_PASSWORD}"
+  redispair::standin::start_redis "${BENCH_NS}" "deployment/${LOAD_RP}-replica" "${BENCH_REPLICA_IP}" \
+    "${LOAD_DIR}/replica" "${BENCH_MASTER_IP}" "${LOAD_PASSWORD}"
+  redispair::standin::play_kubelet "${BENCH_NS}" "${LOAD_RP}-master-0" "${LOAD_NODES[0]}" "${BENCH_MASTER_IP}"
+  redispair::standin::play_kubelet "${BENCH_NS}" "$(load_replica_pod)" "${LOAD_NODES[1]}" "${BENCH_REPLICA_IP}"
+  redispair::test::eventually "${LOAD_READY_TIMEOUT}" load_ready
+  # The counter is cluster-wide: wait until no RedisPair's status is being written, the loaded one's Ready
+  # transition and the idle ones' reaction to the stand-in nodes (the scheduler's message names the node count).
+  redispair::test::eventually "${SETTLE_TIMEOUT}" status_writes_settled
+
+  load_chunk >"${LOAD_DIR}/chunk.resp"
+  local writes0 offset0 start i j
+  writes0="$(status_writes)"
+  offset0="$(load_cli INFO replication | tr -d '\r' | awk -F: '$1 == "master_repl_offset" { print $2 }')"
+  start="$(now_ms)"
+  for ((i = 0; i < BENCH_LOAD_SECONDS; i++)); do
+    for ((j = 0; j < BENCH_LOAD_CHUNKS_PER_SECOND; j++)); do cat "${LOAD_DIR}/chunk.resp"; done
+    sleep 1
+  done | load_cli --pipe >"${LOAD_DIR}/pipe.log"
+  LOAD_MS=$(($(now_ms) - start))
+  LOAD_BYTES=$(($(load_cli INFO replication | tr -d '\r' | awk -F: '$1 == "master_repl_offset" { print $2 }') - offset0))
+  LOAD_WRITES=$(($(status_writes) - writes0))
+  LOAD_STILL_READY="$(load_ready && echo yes || echo no)"
+}
+
 percentile() {
   local p="$1" file="$2"
   sort -n "${file}" | awk -v p="${p}" '{ a[NR] = $1 } END { i = int((p / 100) * NR + 0.999); if (i < 1) i = 1; print a[i] }'
 }
 
+# The operator's resident set, KiB.
+operator_rss_kb() {
+  awk '/^VmRSS/ { print $2 }' "/proc/$(cat "${REDISPAIR_OP_DIR}/operator.pid")/status"
+}
+
 main() {
   if [[ "${1:-}" == "--help" ]]; then
-    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     return 0
+  fi
+  if (($# > 0)); then
+    BENCH_APPLIES="$1"
+  fi
+  # Each RedisPair takes two NodePorts from 30000 up, and the range ends at 32767.
+  if [[ ! "${BENCH_APPLIES}" =~ ^[0-9]+$ ]] || ((BENCH_APPLIES < 1 || BENCH_APPLIES > 1383)); then
+    redispair::log::error "N must be a number of RedisPairs from 1 to 1383, not \"${BENCH_APPLIES}\""
+    return 2
   fi
   trap cleanup EXIT
   redispair::test::ensure_control_plane
@@ -66,6 +189,8 @@ main() {
   redispair::test::ensure_namespace "${BENCH_NS}"
   redispair::op::install_rbac "${BENCH_NS}"
   redispair::op::start "${BENCH_NS}"
+  local rss_start_kb
+  rss_start_kb="$(operator_rss_kb)"
   extract_credentials
 
   local base="${SERVER}/apis/redispair.io/v1alpha1/namespaces/${BENCH_NS}/redispairs"
@@ -95,12 +220,13 @@ main() {
   rec1="$(redispair::op::metric redispair_reconcile_total)"
   redispair::log::info "steady state: 30 s with nothing changing"
   sleep 30
-  local req2 rec2 writes rss_kb pid
+  local req2 rec2 writes rss_kb
   req2="$(redispair::op::metric redispair_api_requests_total)"
   rec2="$(redispair::op::metric redispair_reconcile_total)"
   writes="$(redispair::op::metric redispair_api_write_requests_total)"
-  pid="$(cat "${REDISPAIR_OP_DIR}/operator.pid")"
-  rss_kb="$(awk '/^VmRSS/ { print $2 }' "/proc/${pid}/status")"
+  redispair::log::info "status under write load: one RedisPair Ready on loopback, ${BENCH_LOAD_SECONDS} s of writes"
+  measure_status_under_load
+  rss_kb="$(operator_rss_kb)"
 
   echo
   echo "operator benchmark (${BENCH_APPLIES} RedisPairs, control plane only, Kubernetes ${KUBE_VERSION})"
@@ -115,7 +241,14 @@ main() {
     "$(awk -v a=$((req2 - req1)) -v b=$((rec2 - rec1)) 'BEGIN { printf "%.2f", (b ? a / b : 0) }')" \
     $((req2 - req1)) $((rec2 - rec1))
   printf '  API writes in total           %s\n' "${writes}"
-  printf '  operator RSS when idle        %s KiB (%s RedisPairs cached)\n' "${rss_kb}" "${BENCH_APPLIES}"
+  printf '  status writes under load      %s/min (%s writes in %s s at %s MB/s; still Ready: %s)\n' \
+    "$(awk -v w="${LOAD_WRITES}" -v ms="${LOAD_MS}" 'BEGIN { printf "%.2f", w * 60000 / ms }')" "${LOAD_WRITES}" \
+    "$((LOAD_MS / 1000))" "$(awk -v b="${LOAD_BYTES}" -v ms="${LOAD_MS}" 'BEGIN { printf "%.2f", b / ms / 1000 }')" \
+    "${LOAD_STILL_READY}"
+  printf '  operator RSS when idle        %s KiB (%.1f MiB) with %s RedisPairs cached\n' \
+    "${rss_kb}" "$(awk -v k="${rss_kb}" 'BEGIN { print k / 1024 }')" "${BENCH_APPLIES}"
+  printf '  reference: RSS after start    %s KiB (%.1f MiB), caches empty\n' \
+    "${rss_start_kb}" "$(awk -v k="${rss_start_kb}" 'BEGIN { print k / 1024 }')"
 }
 
 main "$@"

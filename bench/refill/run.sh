@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures the refill of a lost master volume on the real two-node cluster (test/cluster), with the operator
+# Measures the refill of a lost master volume on the real two-node cluster (localcluster/), with the operator
 # deployed from its image as in test/e2e: for each size N, N keys are written through the master's NodePort
 # and reach the replica; then the master's PVC and pod are deleted, and the clock runs until the master is
 # refilled from the replica, promoted, and the RedisPair Ready again. Every key is then read back on both

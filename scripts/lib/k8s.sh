@@ -33,6 +33,8 @@
 #   redispair::k8s::pod ROLE               name of the master or replica pod
 #   redispair::k8s::redis_cli ROLE ARGS... redis-cli inside that pod (the container holds the password)
 #   redispair::k8s::diagnose               prints the RedisPair, pods, events and operator log tail
+#   redispair::k8s::preflight cluster|redispair|ready  kubectl is installed and the cluster answers (and
+#                                          the RedisPair exists, or is Ready); else says what to do, returns 1
 
 [[ -n "${REDISPAIR_K8S_SH_LOADED:-}" ]] && return 0
 REDISPAIR_K8S_SH_LOADED=1
@@ -257,4 +259,16 @@ redispair::k8s::diagnose() {
     echo "--- operator log (last 20 lines)"
     redispair::k8s::kubectl_ns logs "deploy/${REDISPAIR_OPERATOR_DEPLOYMENT}" --tail=20 2>&1
   } >&2
+}
+
+# The start of every script that talks to the cluster (needs scripts/lib/prereq.sh).
+redispair::k8s::preflight() {
+  redispair::log::info "checking prerequisites: kubectl"
+  redispair::prereq::require kubectl || return 1
+  redispair::k8s::require_cluster || return 1
+  case "$1" in
+    cluster) ;;
+    redispair) redispair::k8s::require_redispair ;;
+    ready) redispair::k8s::require_ready ;;
+  esac
 }

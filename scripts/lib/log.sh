@@ -3,6 +3,7 @@
 # Sourcing it only defines functions: no options are changed and nothing runs.
 #
 #   redispair::log::info  "msg"   progress, to stdout
+#   redispair::log::step  "msg"   detail of a step, to stdout
 #   redispair::log::warn  "msg"   to stderr
 #   redispair::log::error "msg"   to stderr
 #   redispair::log::fatal "msg"   error, then exit 1 (never use from a sourced file)
@@ -12,22 +13,17 @@
 [[ -n "${REDISPAIR_LOG_SH_LOADED:-}" ]] && return 0
 REDISPAIR_LOG_SH_LOADED=1
 
-redispair::log::_colour() {
-  local fd="$1" code="$2"
-  if [[ -z "${NO_COLOR:-}" && -t "${fd}" ]]; then
-    printf '\033[%sm' "${code}"
-  fi
-}
-
+# Prints "[prog] TAG message" to FD, the tag coloured with CODE when FD is a terminal and NO_COLOR is
+# unset. The terminal test must run here, in this shell: inside $(...) its stdout is a pipe.
 redispair::log::_emit() {
   local fd="$1" code="$2" tag="$3"
   shift 3
-  local on off
-  on="$(redispair::log::_colour "${fd}" "${code}")"
-  off=""
-  [[ -n "${on}" ]] && off=$'\033[0m'
   local prog="${REDISPAIR_LOG_PROG:-${0##*/}}"
-  printf '%s[%s] %s%s %s\n' "${on}" "${prog}" "${tag}" "${off}" "$*" >&"${fd}"
+  if [[ -z "${NO_COLOR:-}" && -t "${fd}" ]]; then
+    printf '\033[%sm[%s] %s\033[0m %s\n' "${code}" "${prog}" "${tag}" "$*" >&"${fd}"
+  else
+    printf '[%s] %s %s\n' "${prog}" "${tag}" "$*" >&"${fd}"
+  fi
 }
 
 redispair::log::info() { redispair::log::_emit 1 "32" "==>" "$@"; }

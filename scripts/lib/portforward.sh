@@ -6,8 +6,9 @@
 # process.sh (which starts, checks and stops the processes) from its own directory when it is not loaded yet.
 #
 #   redispair::pf::dir                    state directory of this context's forwards
-#   redispair::pf::start NAME SVC PORT    forwards 127.0.0.1:PORT (or a free port when PORT is taken) to
-#                                         SVC:6379 and prints 127.0.0.1:LOCALPORT; reuses a live forward
+#   redispair::pf::start NAME SVC PORT [SVC_PORT]  forwards 127.0.0.1:PORT (or a free port when PORT is
+#                                         taken) to SVC:SVC_PORT [6379] and prints 127.0.0.1:LOCALPORT;
+#                                         reuses a live forward
 #   redispair::pf::stop_all               stops every forward of this context; fine when there is none
 #   redispair::pf::reachable HOST PORT    HOST:PORT accepts TCP connections (2 s timeout)
 #
@@ -74,7 +75,7 @@ redispair::pf::reachable() {
 }
 
 redispair::pf::start() {
-  local name="$1" svc="$2" preferred="$3"
+  local name="$1" svc="$2" preferred="$3" svc_port="${4:-6379}"
   local dir port attempt pid started
   dir="$(redispair::pf::dir)"
   mkdir -p "${dir}"
@@ -87,7 +88,7 @@ redispair::pf::start() {
     : >"${dir}/${name}.log"
     # stdout is the address this function prints: the process library's progress lines go to stderr.
     redispair::pf::_spawn "${dir}/${name}.log" "${dir}/${name}.pid" --namespace "${REDISPAIR_NAMESPACE}" \
-      port-forward --address 127.0.0.1 "svc/${svc}" "${attempt}:6379" >&2 || break
+      port-forward --address 127.0.0.1 "svc/${svc}" "${attempt}:${svc_port}" >&2 || break
     pid="$(cat "${dir}/${name}.pid")"
     started=$((SECONDS + REDISPAIR_PF_START_TIMEOUT))
     port=""

@@ -62,7 +62,7 @@ redispair::prereq::install_hint() {
         ;;
       virsh)
         printf '    Linux:  sudo apt-get install -y qemu-kvm libvirt-daemon-system && sudo usermod -aG libvirt "$USER"\n'
-        printf '    macOS:  the kvm2 driver is Linux only; use MINIKUBE_DRIVER=docker, vfkit or qemu\n'
+        printf '    macOS:  the kvm2 driver is Linux only; use REDISPAIR_DRIVER=docker, vfkit or qemu\n'
         ;;
       qemu-system-x86_64 | qemu-system-aarch64)
         printf '    Linux:  sudo apt-get install -y qemu-system\n'
@@ -73,11 +73,11 @@ redispair::prereq::install_hint() {
         printf '    macOS:  brew install --cask virtualbox\n'
         ;;
       vfkit)
-        printf '    Linux:  vfkit is macOS only; use MINIKUBE_DRIVER=docker or kvm2\n'
+        printf '    Linux:  vfkit is macOS only; use REDISPAIR_DRIVER=docker or kvm2\n'
         printf '    macOS:  brew install vfkit\n'
         ;;
       hyperkit)
-        printf '    Linux:  hyperkit is macOS only; use MINIKUBE_DRIVER=docker or kvm2\n'
+        printf '    Linux:  hyperkit is macOS only; use REDISPAIR_DRIVER=docker or kvm2\n'
         printf '    macOS:  brew install hyperkit\n'
         ;;
       *)

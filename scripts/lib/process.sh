@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Background processes with pid files, for every place that runs one: the local control plane
-# (test/cluster/lib/control-plane.sh), the nodes' daemons (test/cluster/lib/node.sh) and the port-forwards of
+# (localcluster/lib/control-plane.sh), the nodes' daemons (localcluster/lib/node.sh) and the port-forwards of
 # scripts/_dev_vars.sh (scripts/lib/portforward.sh). Also the poll loop and the timing helpers they share.
 # Sourcing this file only defines functions and defaulted variables. Works in bash 3.2+ and zsh, because the
 # port-forwards start from the user's shell; it reads /proc on Linux and asks ps(1) elsewhere (macOS).
@@ -11,6 +11,9 @@
 #   redispair::process::elapsed START       prints the seconds since START (a now value), one decimal
 #   redispair::process::poll SECS WHAT CMD...  runs CMD every REDISPAIR_PROCESS_POLL_INTERVAL until it succeeds;
 #                                           returns 1 after SECS seconds; says "waiting for WHAT" every 5 s
+#   redispair::process::with_progress WHAT CMD...  runs CMD (its output as it comes), saying "WHAT: still
+#                                           running, Ns" every REDISPAIR_PROCESS_PROGRESS_INTERVAL seconds, and
+#                                           then "WHAT: done in Ns"; returns CMD's status
 #   redispair::process::alive PID [EXE]     PID is a running process (a zombie is not); with EXE, one whose
 #                                           executable is named EXE, so that a pid reused by another program
 #                                           does not count. An empty or non-numeric PID is not alive.
@@ -44,6 +47,8 @@ REDISPAIR_PROCESS_SH_LOADED=1
 : "${REDISPAIR_PROCESS_START_TIMEOUT:=5}"
 # stop: how long SIGTERM may take before SIGKILL (callers pass their own: CP_STOP_TIMEOUT, NODE_STOP_TIMEOUT).
 : "${REDISPAIR_PROCESS_STOP_TIMEOUT:=20}"
+# with_progress: how often a long step (a cold build, minutes on 2 cores) says it is still running.
+: "${REDISPAIR_PROCESS_PROGRESS_INTERVAL:=30}"
 # stop: how long a SIGKILLed process may take to disappear (a process in uninterruptible sleep) before it is
 # reported as a failure.
 : "${REDISPAIR_PROCESS_KILL_TIMEOUT:=10}"
@@ -77,6 +82,26 @@ redispair::process::poll() {
     fi
     sleep "${REDISPAIR_PROCESS_POLL_INTERVAL}"
   done
+}
+
+# A cold `go build` or image build prints nothing for minutes: a heartbeat with the elapsed time shows it works.
+redispair::process::with_progress() {
+  local what="$1"
+  shift
+  local start="${SECONDS}" next=$((SECONDS + REDISPAIR_PROCESS_PROGRESS_INTERVAL)) pid rc=0 noted=0
+  "$@" &
+  pid=$!
+  while kill -0 "${pid}" 2>/dev/null; do
+    if ((SECONDS >= next)); then
+      redispair::log::step "${what}: still running, $((SECONDS - start))s"
+      noted=1
+      next=$((SECONDS + REDISPAIR_PROCESS_PROGRESS_INTERVAL))
+    fi
+    sleep 1
+  done
+  wait "${pid}" || rc=$?
+  ((rc != 0 || noted == 0)) || redispair::log::step "${what}: done in $((SECONDS - start))s"
+  return "${rc}"
 }
 
 # Prints the name of the executable PID runs; fails when it cannot be read (gone, exiting, not ours to read).

@@ -6,14 +6,14 @@
 bats_require_minimum_version 1.5.0
 
 ROOT="$(cd "${BATS_TEST_DIRNAME}/../.." && pwd)"
-UP="${ROOT}/test/cluster/cluster-up.sh"
-DOWN="${ROOT}/test/cluster/cluster-down.sh"
-SHIM="${ROOT}/test/cluster/bin/minikube"
+UP="${ROOT}/localcluster/cluster-up.sh"
+DOWN="${ROOT}/localcluster/cluster-down.sh"
+SHIM="${ROOT}/localcluster/bin/minikube"
 
-# shellcheck source=test/cluster/lib/cluster.sh
-source "${ROOT}/test/cluster/lib/cluster.sh"
-# shellcheck source=test/cluster/lib/node.sh
-source "${ROOT}/test/cluster/lib/node.sh"
+# shellcheck source=localcluster/lib/cluster.sh
+source "${ROOT}/localcluster/lib/cluster.sh"
+# shellcheck source=localcluster/lib/node.sh
+source "${ROOT}/localcluster/lib/node.sh"
 
 # What of the machine the cluster could leave behind, one item per line, sorted: processes of the cluster's kind
 # (by binary or by node cgroup), mounts, network namespaces, links, routes, host iptables rules (without
@@ -77,7 +77,7 @@ teardown_file() {
   fi
 }
 
-@test "cluster-up, cluster-down and the minikube shim answer --help" {
+@test "cluster-up, cluster-down and the minikube-compatible command answer --help; it never calls itself minikube" {
   run "${UP}" --help
   [ "${status}" -eq 0 ]
   [[ "${output}" == Usage:* ]]
@@ -86,7 +86,10 @@ teardown_file() {
   [[ "${output}" == *--purge* ]]
   run "${SHIM}" --help
   [ "${status}" -eq 0 ]
-  [[ "${output}" == *"test shim"* ]]
+  [[ "${output}" == *"built-in cluster (localcluster/bin/minikube, a minikube-compatible command; not minikube)"* ]]
+  run "${SHIM}" version
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"not minikube"* ]]
 }
 
 @test "two Ready nodes, node-a and node-b, with distinct IPs and the pinned kubelet" {

@@ -172,6 +172,22 @@ fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -n | tr
   [[ "${output}" =~ ^[3-6]\.[0-9]$ ]]
 }
 
+@test "with_progress: a long command says it is still running, with the elapsed time, then done; its status and output pass through" {
+  REDISPAIR_PROCESS_PROGRESS_INTERVAL=1 run redispair::process::with_progress "slow step" bash -c 'echo out; sleep 2.5; exit 3'
+  echo "${output}"
+  [ "${status}" -eq 3 ]
+  [[ "${output}" == *out* ]]
+  [[ "${output}" == *"slow step: still running, 1s"* ]]
+  [[ "${output}" == *"slow step: still running, 2s"* ]]
+  # A step quicker than the interval is not announced at all.
+  REDISPAIR_PROCESS_PROGRESS_INTERVAL=30 run redispair::process::with_progress "quick step" true
+  [ "${status}" -eq 0 ]
+  [ -z "${output}" ]
+  REDISPAIR_PROCESS_PROGRESS_INTERVAL=1 run redispair::process::with_progress "slow ok" sleep 1.5
+  [ "${status}" -eq 0 ]
+  [[ "${output}" == *"slow ok: done in "* ]]
+}
+
 @test "zsh: start, pid and stop work from zsh, as scripts/_dev_vars.sh runs them in the user's shell" {
   command -v zsh >/dev/null || skip "zsh is not installed (hack/install-deps.sh installs it)"
   # Like _dev_vars.sh: bash-style code under `emulate -L ksh`, and an inherited descriptor above 9.

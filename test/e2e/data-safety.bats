@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # No acknowledged write is lost: the pair under the faults users of Redis operators hit, on the real two-node
-# cluster (test/cluster), with the operator deployed from its image (lib/e2e.bash). Every "nothing lost" is
+# cluster (localcluster/), with the operator deployed from its image (lib/e2e.bash). Every "nothing lost" is
 # counted in keys, each key read back with its value (lib/data.bash). The tests run in file order and build on
 # each other's state; the last one deletes the pair with scripts/98-redis-down.sh.
 #
@@ -35,7 +35,7 @@ setup_file() {
 teardown_file() {
   redispair::e2e::unlock
   if [[ "${REDISPAIR_E2E_TEARDOWN:-}" == 1 ]]; then
-    "${REDISPAIR_E2E_ROOT}/test/cluster/cluster-down.sh" >&3
+    "${REDISPAIR_E2E_ROOT}/localcluster/cluster-down.sh" >&3
   fi
 }
 
@@ -287,6 +287,7 @@ ready_reason_is() { [[ "$(redispair::data::condition reason Ready)" == "$1" ]]; 
   local file="${BATS_TEST_TMPDIR}/password.txt"
   printf 'from-a-file\n' >"${file}"
   redispair::e2e::k create secret generic my-redis-password --from-file=password="${file}" >/dev/null
+  redispair::e2e::k label secret my-redis-password redispair.io/auth=true >/dev/null # its owner opts in
   [[ "$(redispair::e2e::k get secret my-redis-password -o jsonpath='{.data.password}' | base64 -d | od -c | head -n 1)" == *'\n'* ]]
   redispair::e2e::k patch rp "${E2E_RP}" --type merge -p '{"spec":{"auth":{"secretName":"my-redis-password"}}}' >/dev/null
   redispair::test::eventually "${E2E_PASSWORD_TIMEOUT}" accepts "${E2E_MASTER_PORT}" from-a-file
@@ -295,7 +296,7 @@ ready_reason_is() { [[ "$(redispair::data::condition reason Ready)" == "$1" ]]; 
   # _dev_vars.sh reads it the same way. Sourced as a user does, with no arguments: as $0 it would take itself for
   # a program and refuse, and the caller's positional parameters would be its arguments.
   # shellcheck disable=SC2016 # expanded by the inner bash
-  run -0 env PATH="${REDISPAIR_E2E_ROOT}/test/cluster/bin:${PATH}" MINIKUBE_PROFILE=redispair KUBE_CONTEXT=redispair \
+  run -0 env PATH="${REDISPAIR_E2E_ROOT}/localcluster/bin:${PATH}" MINIKUBE_PROFILE=redispair KUBE_CONTEXT=redispair \
     XDG_STATE_HOME="${BATS_TEST_TMPDIR}/state" NO_COLOR=1 \
     bash -c 'cd "$1" && set -- && source scripts/_dev_vars.sh >/dev/null && printf "[%s]" "${REDISCLI_AUTH}"' bash "${REDISPAIR_E2E_ROOT}"
   [[ "${output}" == *"[from-a-file]" ]]
@@ -311,6 +312,7 @@ ready_reason_is() { [[ "$(redispair::data::condition reason Ready)" == "$1" ]]; 
   [[ "$(workloads_state)" == "${before}" ]]
   accepts "${E2E_MASTER_PORT}" from-a-file
   redispair::e2e::k create secret generic my-redis-password --from-file=password="${file}" >/dev/null
+  redispair::e2e::k label secret my-redis-password redispair.io/auth=true >/dev/null # its owner opts in
   redispair::e2e::wait_ready 60
   [[ "$(workloads_state)" == "${before}" ]]
 }
@@ -318,7 +320,7 @@ ready_reason_is() { [[ "$(redispair::data::condition reason Ready)" == "$1" ]]; 
 # scripts/98-redis-down.sh against this cluster, as test/scripts/cycle.bats runs the scripts: through the
 # minikube shim, with the cluster's kubeconfig context.
 script_98() {
-  env PATH="${REDISPAIR_E2E_ROOT}/test/cluster/bin:${PATH}" MINIKUBE_PROFILE=redispair KUBE_CONTEXT=redispair \
+  env PATH="${REDISPAIR_E2E_ROOT}/localcluster/bin:${PATH}" MINIKUBE_PROFILE=redispair KUBE_CONTEXT=redispair \
     XDG_STATE_HOME="${BATS_TEST_TMPDIR}/state" NO_COLOR=1 "$@"
 }
 sts_policy_is() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # End-to-end: the operator, deployed as a Deployment from its image, runs deploy/redispair.yaml on a real
-# two-node cluster (test/cluster/cluster-up.sh: two kubelets with containerd, CNI bridge, kube-proxy, CoreDNS,
+# two-node cluster (localcluster/cluster-up.sh: two kubelets with containerd, CNI bridge, kube-proxy, CoreDNS,
 # local PVs). Real Redis pods; the host writes and reads through the NodePorts. The tests run in file order and
 # build on each other's state (one RedisPair, one data set).
 #
@@ -44,7 +44,7 @@ teardown_file() {
   redispair::e2e::k scale deployment redispair-operator --replicas=1 >/dev/null 2>&1 || true # idem
   redispair::e2e::unlock
   if [[ "${REDISPAIR_E2E_TEARDOWN:-}" == 1 ]]; then
-    "${REDISPAIR_E2E_ROOT}/test/cluster/cluster-down.sh" >&3
+    "${REDISPAIR_E2E_ROOT}/localcluster/cluster-down.sh" >&3
   fi
 }
 
@@ -115,6 +115,63 @@ all_keys_on() {
   # The replica is read-only.
   run redispair::e2e::replica_cli SET e2e:nope 1
   [[ "${output}" == *READONLY* ]]
+}
+
+# Status writes to RedisPairs the API server has answered since it started (apiserver_request_total: every verb
+# that writes the status subresource).
+status_writes() {
+  redispair::e2e::kubectl get --raw /metrics |
+    awk '/^apiserver_request_total\{/ && /resource="redispairs"/ && /subresource="status"/ &&
+      /verb="(APPLY|PATCH|UPDATE)"/ { s += $NF } END { printf "%d\n", s }'
+}
+
+master_repl_offset() {
+  redispair::e2e::master_cli INFO replication | tr -d '\r' | awk -F: '$1 == "master_repl_offset" { print $2 }'
+}
+
+# Writes FILE with the RESP of E2E_LOAD_KEYS SETs of 1 KiB values: one second's worth of load, about 1 MiB.
+make_load_chunk() {
+  local value i
+  value="$(head -c 1024 /dev/zero | tr '\0' v)"
+  for ((i = 0; i < E2E_LOAD_KEYS; i++)); do
+    # shellcheck disable=SC2016 # RESP, not shell: $ starts a bulk string
+    printf '*3\r\n$3\r\nSET\r\n$%d\r\ne2e:load:%d\r\n$1024\r\n%s\r\n' "$((9 + ${#i}))" "${i}" "${value}"
+  done >"$1"
+}
+
+# Sends CHUNK E2E_LOAD_CHUNKS_PER_SECOND times a second for SECONDS seconds to the master's NodePort, through one
+# redis-cli --pipe connection; prints redis-cli's summary.
+write_load() {
+  local chunk="$1" seconds="$2" i j
+  for ((i = 0; i < seconds; i++)); do
+    for ((j = 0; j < E2E_LOAD_CHUNKS_PER_SECOND; j++)); do cat "${chunk}"; done
+    sleep 1
+  done | redispair::e2e::master_cli --pipe
+}
+
+@test "quiet status under load: ${E2E_LOAD_SECONDS} s of writes at 1 MB/s or more make at most 2 status writes a minute" {
+  redispair::e2e::wait_ready 60
+  local chunk="${BATS_FILE_TMPDIR}/load.resp"
+  make_load_chunk "${chunk}"
+  local writes0 offset0 start writes1 offset1 seconds rate per_minute
+  writes0="$(status_writes)"
+  offset0="$(master_repl_offset)"
+  start="$(redispair::process::now)"
+  run -0 write_load "${chunk}" "${E2E_LOAD_SECONDS}"
+  [[ "${output}" == *"errors: 0"* ]]
+  seconds="$(redispair::process::elapsed "${start}")"
+  offset1="$(master_repl_offset)"
+  writes1="$(status_writes)"
+  rate="$(awk -v b=$((offset1 - offset0)) -v s="${seconds}" 'BEGIN { printf "%d", b / s }')"
+  per_minute="$(awk -v w=$((writes1 - writes0)) -v s="${seconds}" 'BEGIN { printf "%.2f", w * 60 / s }')"
+  redispair::e2e::note "load: $((offset1 - offset0)) bytes replicated in ${seconds}s (${rate} B/s); RedisPair status writes: $((writes1 - writes0)) (${per_minute}/min)"
+  ((rate >= 1000000))
+  awk -v p="${per_minute}" 'BEGIN { exit !(p <= 2) }'
+  # The pair stayed healthy, and status shows the lag as a bucket, never as bytes.
+  redispair::e2e::_rp_ready
+  run -0 redispair::e2e::k get rp "${E2E_RP}" -o json
+  [[ "$(jq -r '.status.replication.lag' <<<"${output}")" == InSync ]]
+  [[ "$(jq -r '.status.replication | has("lagBytes")' <<<"${output}")" == false ]]
 }
 
 @test "data survives: 5 master deletions with writes in between, a replica deletion, an operator restart" {

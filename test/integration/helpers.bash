@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Shared helpers for the bats integration tests in test/integration/, which run against the real local control
-# plane of test/cluster/ (etcd + kube-apiserver + kube-controller-manager + kube-scheduler, no kubelet yet).
+# plane of localcluster/ (etcd + kube-apiserver + kube-controller-manager + kube-scheduler, no kubelet yet).
 #
 # Use in a .bats file:
 #
@@ -21,7 +21,7 @@
 #   }
 #
 # Functions:
-#   redispair::test::ensure_control_plane    runs test/cluster/control-plane-up.sh unless a healthy plane already
+#   redispair::test::ensure_control_plane    runs localcluster/control-plane-up.sh unless a healthy plane already
 #                                            runs; exports KUBECONFIG (admin), REDISPAIR_KUBECTL (pinned kubectl)
 #                                            and REDISPAIR_TEST_STARTED_CP (1 when this call started the plane)
 #   redispair::test::release_control_plane   runs control-plane-down.sh only when REDISPAIR_TEST_STARTED_CP=1
@@ -34,7 +34,7 @@
 #                                            fails (printing CMD's last output) after SECS seconds
 #   redispair::test::expectations FILE       prints the "# expect: ..." fragments at the top of a case file
 #
-# Everything from test/cluster/lib/control-plane.sh (redispair::cp::*) is loaded as well: restart_apiserver,
+# Everything from localcluster/lib/control-plane.sh (redispair::cp::*) is loaded as well: restart_apiserver,
 # expire_watch_history (makes old resourceVersions answer 410 Expired), etcd_compact, ... see that file.
 #
 # Named constants (override in the environment):
@@ -46,8 +46,8 @@
 REDISPAIR_TEST_HELPERS_LOADED=1
 
 REDISPAIR_TEST_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# shellcheck source=test/cluster/lib/control-plane.sh
-source "${REDISPAIR_TEST_ROOT}/test/cluster/lib/control-plane.sh"
+# shellcheck source=localcluster/lib/control-plane.sh
+source "${REDISPAIR_TEST_ROOT}/localcluster/lib/control-plane.sh"
 
 : "${REDISPAIR_TEST_TIMEOUT:=60}"
 : "${REDISPAIR_TEST_POLL_INTERVAL:=0.5}"
@@ -62,13 +62,13 @@ redispair::test::ensure_control_plane() {
     return 0
   fi
   # The output is shown by bats only when setup_file fails.
-  "${REDISPAIR_TEST_ROOT}/test/cluster/control-plane-up.sh"
+  "${REDISPAIR_TEST_ROOT}/localcluster/control-plane-up.sh"
   REDISPAIR_TEST_STARTED_CP=1
 }
 
 redispair::test::release_control_plane() {
   if [[ "${REDISPAIR_TEST_STARTED_CP:-0}" == 1 && "${REDISPAIR_TEST_TEARDOWN:-}" == 1 ]]; then
-    "${REDISPAIR_TEST_ROOT}/test/cluster/control-plane-down.sh"
+    "${REDISPAIR_TEST_ROOT}/localcluster/control-plane-down.sh"
   fi
 }
 

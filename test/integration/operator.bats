@@ -37,6 +37,7 @@ setup_file() {
 
 teardown_file() {
   redispair::op::stop || true
+  refuse_image_policy delete --ignore-not-found || true
   redispair::test::kubectl delete redispair --all -n "${NS}" --wait=false >/dev/null 2>&1 || true
   redispair::test::release_control_plane
 }
@@ -164,19 +165,91 @@ schedule_is() { [[ "$(jp cronjob/redis-info '{.spec.schedule}')" == "$1" ]]; }
   redispair::test::eventually 5 cronjob_gone
 }
 
-@test "spec changes: a change the API server refuses is reported in status and retried, not fatal" {
-  # volumeClaimTemplates are immutable: the apply of the StatefulSet must fail with a clear message.
-  k patch redispair redis --type merge -p '{"spec":{"master":{"storage":{"size":"2Gi"}}}}' >/dev/null
+@test "spec changes: the API server refuses a storage size edit before the operator sees it" {
+  run -1 k patch redispair redis --type merge -p '{"spec":{"master":{"storage":{"size":"2Gi"}}}}'
+  [[ "${output}" == *"spec.master.storage.size"*"is immutable"* ]]
+  [[ "$(jp redispair/redis '{.spec.master.storage.size}')" == 1Gi ]]
+}
+
+# The image that refuse_image_policy forbids in StatefulSets of namespace NS.
+REFUSED_IMAGE=redis:7.2-refused
+# kubectl apply|delete of a ValidatingAdmissionPolicy, and its binding to NS, that refuses StatefulSets running
+# REFUSED_IMAGE: a refusal by the API server of a child that the CRD cannot foresee.
+refuse_image_policy() {
+  redispair::test::kubectl "$@" -f - >/dev/null <<POLICY
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: redispair-test-refuse-image}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [statefulsets]}
+  validations:
+    - expression: "object.spec.template.spec.containers.all(c, c.image != '${REFUSED_IMAGE}')"
+      message: "image ${REFUSED_IMAGE} is not allowed here (test policy)"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: redispair-test-refuse-image}
+spec:
+  policyName: redispair-test-refuse-image
+  validationActions: [Deny]
+  matchResources:
+    namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ${NS}}}
+POLICY
+}
+# The policy is in force: the API server refuses a (dry-run) StatefulSet running REFUSED_IMAGE.
+policy_in_force() {
+  local out
+  out="$(k create --dry-run=server -f - 2>&1 <<STS
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: policy-probe}
+spec:
+  selector: {matchLabels: {app: policy-probe}}
+  serviceName: policy-probe
+  template:
+    metadata: {labels: {app: policy-probe}}
+    spec: {containers: [{name: redis, image: "${REFUSED_IMAGE}"}]}
+STS
+  )" && return 1
+  [[ "${out}" == *"is not allowed here"* ]]
+}
+
+reconciles() { redispair::op::metric redispair_reconcile_total; }
+statefulset_applies() { redispair::op::metric 'redispair_reconcile_writes_total{what="StatefulSet"}'; }
+
+@test "spec changes: a child the API server refuses is reported, retried on its own backoff, and probing goes on" {
+  # An admission policy of the cluster refuses StatefulSets that run one image, which the CRD allows.
+  refuse_image_policy apply
+  redispair::test::eventually 10 policy_in_force
+  k patch redispair redis --type merge -p "{\"spec\":{\"image\":\"${REFUSED_IMAGE}\"}}" >/dev/null
   ready_reason_is_apply_failed() { [[ "$(condition Ready reason)" == ApplyFailed ]]; }
   redispair::test::eventually 10 ready_reason_is_apply_failed
-  [[ "$(condition Ready message)" == *Forbidden* ]]
+  [[ "$(condition Ready message)" == *"${REFUSED_IMAGE} is not allowed here"* ]]
+  [[ "$(jp statefulset/redis-master '{.spec.template.spec.containers[0].image}')" == redis:7.2 ]]
   redispair::op::alive
+  # Over the next 20 s the pair is still looked at every few seconds (the unhealthy resync, 5 s), while the
+  # refused StatefulSet is tried again only on its own backoff (5 s, 10 s, 20 s, ...), not on every pass.
+  local reconciles0 applies0
+  reconciles0="$(reconciles)"
+  applies0="$(statefulset_applies)"
+  sleep 20
+  echo "# in 20 s: $(($(reconciles) - reconciles0)) reconciles, $(($(statefulset_applies) - applies0)) StatefulSet applies" >&3
+  (($(reconciles) - reconciles0 >= 3))
+  (($(statefulset_applies) - applies0 <= 3))
+  # It is an Event too, deduplicated: one Event per refusal, with a series.
+  run -0 k get events.v1.events.k8s.io -o json
+  [[ "$(jq '[.items[] | select(.regarding.name == "redis" and .reason == "ApplyRefused")] | length' <<<"${output}")" -ge 1 ]]
   # Other children still follow the spec meanwhile.
   k patch redispair redis --type merge -p '{"spec":{"replica":{"nodePort":30401}}}' >/dev/null
   redispair::test::eventually 5 node_port_is redis-replica 30401
-  k patch redispair redis --type merge -p '{"spec":{"master":{"storage":{"size":"1Gi"}},"replica":{"nodePort":32401}}}' >/dev/null
+  # The fix is applied at once, whatever the backoff.
+  k patch redispair redis --type merge -p '{"spec":{"image":"redis:7.2","replica":{"nodePort":32401}}}' >/dev/null
   redispair::test::eventually 10 status_explains_pending
   redispair::test::eventually 5 node_port_is redis-replica 32401
+  refuse_image_policy delete
 }
 
 @test "watch recovery: the operator survives an API server restart and reconciles afterwards" {

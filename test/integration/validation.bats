@@ -67,7 +67,7 @@ metadata:
   name: empty-spec
 EOF
   [ "${status}" -eq 0 ]
-  local want='{"auth":{"enabled":true,"secretKey":"password","secretName":""},"image":"redis:7.2",'
+  local want='{"auth":{"enabled":true,"secretKey":"password","secretName":""},"exposeWithoutAuth":false,"image":"redis:7.2",'
   want+='"imagePullPolicy":"IfNotPresent","infoJob":{"enabled":false,"schedule":"*/1 * * * *"},'
   want+='"master":{"nodePort":32400,"resources":{"limits":{"memory":"256Mi"},"requests":{"cpu":"50m","memory":"64Mi"}},'
   want+='"storage":{"retentionPolicy":"Retain","size":"1Gi"}},'
@@ -125,6 +125,59 @@ EOF
       return 1
     }
   done
+}
+
+@test "auth may be off with NodePorts only when the spec says so (exposeWithoutAuth)" {
+  run --separate-stderr dry_run_create <<'EOF'
+apiVersion: redispair.io/v1alpha1
+kind: RedisPair
+metadata:
+  name: no-auth-acknowledged
+spec:
+  exposeWithoutAuth: true
+  auth: {enabled: false}
+EOF
+  [ "${status}" -eq 0 ]
+  [ "$(jq -r '.spec.exposeWithoutAuth' <<<"${output}")" == true ]
+  run --separate-stderr dry_run_create <<'EOF'
+apiVersion: redispair.io/v1alpha1
+kind: RedisPair
+metadata:
+  name: no-auth-default
+EOF
+  [ "${status}" -eq 0 ]
+  [ "$(jq -r '.spec.exposeWithoutAuth' <<<"${output}")" == false ]
+}
+
+# Patches the RedisPair "immutable" with the JSON merge patch $1; prints the API server's answer.
+patch_immutable() {
+  redispair::test::kubectl patch rp immutable -n "${VALIDATION_NS}" --type merge -p "$1" 2>&1
+}
+
+@test "storage size and class cannot be edited: the API server refuses with what to do instead" {
+  redispair::test::kubectl apply --server-side -n "${VALIDATION_NS}" -f - >/dev/null <<'EOF'
+apiVersion: redispair.io/v1alpha1
+kind: RedisPair
+metadata:
+  name: immutable
+spec:
+  master:
+    storage: {size: 1Gi, storageClassName: standard}
+EOF
+  run -1 patch_immutable '{"spec":{"master":{"storage":{"size":"2Gi"}}}}'
+  [[ "${output}" == *"spec.master.storage.size"* ]]
+  [[ "${output}" == *"is immutable"* ]]
+  [[ "${output}" == *"expand the PersistentVolumeClaim"* ]]
+  run -1 patch_immutable '{"spec":{"master":{"storage":{"storageClassName":"fast"}}}}'
+  [[ "${output}" == *"spec.master.storage.storageClassName"* ]]
+  [[ "${output}" == *"is immutable"* ]]
+  run -1 patch_immutable '{"spec":{"master":{"storage":{"storageClassName":null}}}}'
+  [[ "${output}" == *"is immutable"* ]]
+  # Nothing changed, and what may change still can.
+  [ "$(redispair::test::kubectl get rp immutable -n "${VALIDATION_NS}" -o jsonpath='{.spec.master.storage.size}')" == 1Gi ]
+  run -0 patch_immutable '{"spec":{"master":{"storage":{"retentionPolicy":"Delete"}},"image":"redis:7.2.4"}}'
+  # Writing the same size again is no change.
+  run -0 patch_immutable '{"spec":{"master":{"storage":{"size":"1Gi"}}}}'
 }
 
 @test "every invalid case is refused with its expected message (at least ${MIN_INVALID_CASES} cases)" {
@@ -191,8 +244,7 @@ EOF
   "master": {"pod": "columns-master-0", "node": "node-a", "ready": true, "hostIP": "127.0.0.2"},
   "replica": {"pod": "columns-replica-abc", "node": "node-b", "ready": true, "hostIP": "127.0.0.3"},
   "endpoints": {"master": "127.0.0.2:32400", "replica": "127.0.0.3:32401"},
-  "replication": {"linkStatus": "up", "lagBytes": 0, "connectedReplicas": 1, "masterReplOffset": 42,
-                  "lastCheckTime": "${now}"}
+  "replication": {"linkStatus": "up", "lag": "InSync", "connectedReplicas": 1}
 }}
 EOF
   )" >/dev/null
@@ -200,7 +252,7 @@ EOF
   [[ "${output}" =~ ^columns\ +True\ +node-a\ +node-b\ +up\ + ]]
   run redispair::test::kubectl get rp -n "${VALIDATION_NS}" columns -o wide
   [[ "${lines[0]}" =~ LAG\ +MASTER-ENDPOINT\ +REPLICA-ENDPOINT ]]
-  [[ "${lines[1]}" == *"127.0.0.2:32400"* ]]
+  [[ "${lines[1]}" == *InSync*"127.0.0.2:32400"* ]]
   # A status write leaves metadata.generation alone; only spec changes bump it.
   [ "$(redispair::test::kubectl get rp -n "${VALIDATION_NS}" columns -o jsonpath='{.metadata.generation}')" == 1 ]
   redispair::test::kubectl wait rp/columns -n "${VALIDATION_NS}" --for=condition=Ready --timeout=5s

@@ -146,6 +146,9 @@ sha256sum f
 mapfile -t lines <f
 echo "${x,,}"
 cmd |& cat
+command -v setsid >/dev/null 2>&1 && detach=setsid
+flock 9 true
+t="${EPOCHREALTIME}"
 SAMPLE
   run rp::portability::empty_arrays "${sample}"
   echo "${output}"
@@ -155,13 +158,20 @@ SAMPLE
   run rp::portability::gnu_tools "${sample}"
   echo "${output}"
   local n
-  for n in 9 10 11 12 13 14 15 16; do
+  for n in 9 10 11 12 13 14 15 16 21; do
     [[ "${output}" == *"sample.sh:${n}: "* ]] || { echo "line ${n} not flagged"; return 1; }
   done
   [[ "${output}" != *"sample.sh:2: "* ]]
+  [[ "${output}" != *"sample.sh:20: "* ]]
   run rp::portability::bash4 "${sample}"
   echo "${output}"
-  for n in 17 18 19; do
+  for n in 17 18 19 22; do
     [[ "${output}" == *"sample.sh:${n}: "* ]] || { echo "line ${n} not flagged"; return 1; }
   done
+  # EPOCHREALTIME behind a test for it, with a fallback, is portable.
+  local guarded="${BATS_TEST_TMPDIR}/guarded.sh"
+  printf '%s\n' 'if [[ -n "${EPOCHREALTIME:-}" ]]; then' '  t="${EPOCHREALTIME/,/.}"' 'else' '  t="$(date +%s)"' 'fi' >"${guarded}"
+  run rp::portability::bash4 "${guarded}"
+  echo "${output}"
+  [ -z "${output}" ]
 }

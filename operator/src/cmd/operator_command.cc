@@ -101,7 +101,7 @@ int RunOperatorCommand(int argc, char** argv) {
   Controller controller(kube_client.get(), &metrics, &prober, {ns, flags.workers});
   OpsServer ops(
       flags.ops_address, static_cast<uint16_t>(flags.ops_port), &metrics,
-      [&] { return controller.Healthy(); }, [&] { return controller.Ready(); });
+      [&] { return controller.Healthy(); }, [&] { return controller.Readiness(); });
   Status started = ops.Start();
   if (!started.ok()) {
     LogError("cannot start ops server", {{"error", started.ToString()}});

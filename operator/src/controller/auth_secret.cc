@@ -44,13 +44,26 @@ void ReadClientPassword(const RedisPair& rp, const nlohmann::json& secret, AuthS
   auth->password = std::move(password).value();
 }
 
+bool OptedIn(const nlohmann::json& secret) {
+  return StringField(Field(Field(secret, "metadata"), "labels"), kAuthOptInLabel) == "true";
+}
+
 void SetMissingSecret(const RedisPair& rp, AuthState* auth) {
   auth->password.clear();
   auth->error = SecretRef(rp) + " (spec.auth.secretName) not found: create it with key \"" +
-                rp.spec.auth_secret_key +
-                "\", or remove spec.auth.secretName to have one generated; the pair keeps the "
-                "password it has meanwhile";
+                rp.spec.auth_secret_key + "\" and the label " + kAuthOptInLabel +
+                "=true, or remove spec.auth.secretName to have one generated; the pair keeps "
+                "the password it has meanwhile";
   auth->error_reason = kReasonAuthSecretMissing;
+}
+
+void SetNotOptedIn(const RedisPair& rp, AuthState* auth) {
+  auth->password.clear();
+  auth->error = SecretRef(rp) + " (spec.auth.secretName) does not carry the label " +
+                kAuthOptInLabel + "=true, so the operator does not hand it to Redis pods; if it " +
+                "is meant for this RedisPair, its owner opts in with: kubectl label secret " +
+                names::AuthSecret(rp) + " -n " + rp.namespace_ + " " + kAuthOptInLabel + "=true";
+  auth->error_reason = kReasonAuthSecretNotOptedIn;
 }
 
 std::optional<std::string> OperatorPasswordFromSecret(const nlohmann::json& secret) {

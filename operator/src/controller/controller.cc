@@ -4,6 +4,7 @@
 #include <ctime>
 #include <thread>
 
+#include "controller/cache_fields.h"
 #include "controller/names.h"
 #include "metrics/metrics.h"
 #include "util/json_fields.h"
@@ -42,10 +43,11 @@ Controller::Controller(kube::KubeClient* client, Metrics* metrics, ReplicationPr
   deps.now_rfc3339 = NowRfc3339;
   deps.caches[kRedisPairs] = Watch(kRedisPairs, /*children_only=*/false);
   // The children, and what they make: pods from the pod templates, the master's claim from its
-  // volumeClaimTemplate, all labelled as the operator's. The user's own Secret is read directly.
+  // volumeClaimTemplate, all labelled as the operator's. Secrets are read by name: a watch, even
+  // of labelled Secrets only, needs list and watch on every Secret of the namespace.
   for (const kube::Resource& resource :
-       {kube::kStatefulSets, kube::kDeployments, kube::kServices, kube::kCronJobs, kube::kSecrets,
-        kube::kPods, kube::kPersistentVolumeClaims}) {
+       {kube::kStatefulSets, kube::kDeployments, kube::kServices, kube::kCronJobs, kube::kPods,
+        kube::kPersistentVolumeClaims}) {
     deps.caches[resource] = Watch(resource, /*children_only=*/true);
   }
   reconciler_ = std::make_unique<Reconciler>(std::move(deps));
@@ -65,8 +67,10 @@ Controller::~Controller() {
 }
 
 Informer* Controller::Watch(const kube::Resource& resource, bool children_only) {
-  const InformerOptions options{options_.namespace_,
-                                children_only ? names::ManagedBySelector() : "", kListPageSize};
+  const InformerOptions options{.namespace_ = options_.namespace_,
+                                .label_selector = children_only ? names::ManagedBySelector() : "",
+                                .page_size = kListPageSize,
+                                .transform = CacheTransform(resource)};
   const bool is_redispair = resource == kRedisPairs;
   informers_.push_back(std::make_unique<Informer>(
       client_, resource, options,
@@ -76,7 +80,7 @@ Informer* Controller::Watch(const kube::Resource& resource, bool children_only) 
 
 void Controller::Enqueue(const StoreChange& change, bool is_redispair) {
   if (is_redispair) {
-    queue_.Add(change.key);
+    if (generations_.Admit(change)) queue_.Add(change.key);
     return;
   }
   const json& meta = Field(*change.object, "metadata");
@@ -113,7 +117,7 @@ void Controller::Run() {
   for (auto& informer : informers_) informer->Start();
   // Reconciling before every cache has its first list would see children as missing and
   // re-apply them all; wait, as controller-runtime's WaitForCacheSync does.
-  while (!stopped_ && !Ready()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (!stopped_ && !Synced()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (stopped_) return;
   LogInfo("caches synced; starting workers", {{"workers", options_.workers}});
   std::vector<std::thread> workers;
@@ -133,7 +137,14 @@ bool Controller::Healthy() const {
   return !stopped_;
 }
 
-bool Controller::Ready() const {
+Status Controller::Readiness() const {
+  for (const auto& informer : informers_) {
+    if (Status s = informer->Liveness(); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+bool Controller::Synced() const {
   for (const auto& informer : informers_) {
     if (!informer->HasSynced()) return false;
   }

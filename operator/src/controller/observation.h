@@ -79,9 +79,11 @@ struct Observation {
   PodObservation master;
   PodObservation replica;
   ReplicationObservation replication;
-  std::string auth_error;         // e.g. the named Secret does not exist
-  std::string auth_error_reason;  // kReasonAuthSecretMissing / kReasonAuthSecretInvalid
-  std::string apply_error;        // a child the API server refused, e.g. an immutable field changed
+  std::string auth_error;          // e.g. the named Secret does not exist
+  std::string auth_reason;         // with auth_error: AuthSecretMissing, AuthSecretNotOptedIn, ...
+  std::string child_conflict;      // a child's name is held by an object that is not the pair's
+  std::string node_port_conflict;  // a NodePort of the pair is held by another Service
+  std::string apply_error;         // a child the API server refused, e.g. by an admission policy
   // The MasterDataLost condition ({status, reason, message}) and status.data, as the data-safety
   // step judged them (data_evidence.h); null when nothing is known.
   nlohmann::json data_condition;

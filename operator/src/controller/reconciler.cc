@@ -2,9 +2,11 @@
 
 #include "controller/drift.h"
 #include "controller/names.h"
+#include "controller/ownership.h"
 #include "controller/pair_events.h"
 #include "controller/replication_probe.h"
 #include "controller/status.h"
+#include "controller/status_events.h"
 #include "controller/volume_node.h"
 #include "informer/store.h"
 #include "kube/client.h"
@@ -18,28 +20,19 @@ namespace {
 
 using nlohmann::json;
 
-// Every write of the operator is a forced server-side apply under one field manager: the
-// operator owns the fields it renders, whoever changed them since.
+// Status is written by server-side apply under the operator's field manager.
 const kube::ApplyOptions kApplyAsOperator{.field_manager = names::kFieldManager, .force = true};
 
-// Keeps the first error of the steps that must not stop a pass.
-void KeepFirst(Status* first, Status s) {
-  if (first->ok()) *first = std::move(s);
+// Keeps the first problem of the steps that must not stop a pass.
+void KeepFirst(std::string* first, const std::string& message) {
+  if (first->empty()) *first = message;
 }
 
 bool IsBeingDeleted(const json& object) {
   return !Field(Field(object, "metadata"), "deletionTimestamp").is_null();
 }
 
-bool OwnedBy(const json& object, const RedisPair& rp) {
-  const json& refs = Field(Field(object, "metadata"), "ownerReferences");
-  if (!refs.is_array()) return false;
-  for (const json& ref : refs) {
-    if (StringField(ref, "uid") == rp.uid && Field(ref, "controller") == true) return true;
-  }
-  return false;
-}
-
+// True when `object` has a controller ownerReference, whoever it names.
 bool HasController(const json& object) {
   const json& refs = Field(Field(object, "metadata"), "ownerReferences");
   if (!refs.is_array()) return false;
@@ -53,7 +46,28 @@ std::string CacheKey(const RedisPair& rp, const std::string& name) {
   return rp.namespace_ + "/" + name;
 }
 
+// Children whose pods read the auth Secret: with a Secret that cannot be used they are left as
+// they are, so that no pod is handed a Secret that did not consent (or does not work).
+bool ReadsAuthSecret(const ChildObject& child) {
+  return child.resource == kube::kStatefulSets || child.resource == kube::kDeployments ||
+         child.resource == kube::kCronJobs;
+}
+
+std::string Join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return out;
+}
+
 }  // namespace
+
+Reconciler::Reconciler(ReconcilerDeps deps)
+    : deps_(std::move(deps)),
+      applier_({.client = deps_.client,
+                .cache = [this](const kube::Resource& r) -> const ObjectCache& { return Cache(r); },
+                .metrics = deps_.metrics,
+                .now = deps_.now_steady ? deps_.now_steady
+                                        : [] { return ApplyBackoff::Clock::now(); }}) {}
 
 ReconcileResult Reconciler::Reconcile(const std::string& key) {
   // 1. Load the RedisPair. When it is gone or being deleted there is nothing to do: its children
@@ -61,15 +75,20 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
   //    keeps no finalizer. A spec that cannot be read will not fix itself by retrying: report it
   //    in status and wait for an edit (retried only when that status write fails).
   const ObjectPtr object = Cache(kRedisPairs).Get(key);
-  if (!object || IsBeingDeleted(*object)) return ReconcileResult::Done();
+  if (!object || IsBeingDeleted(*object)) {
+    status_memory_.Forget(key);
+    return ReconcileResult::Done();
+  }
   const StatusOr<RedisPair> parsed = ParseRedisPair(*object);
   if (!parsed.ok()) return ReconcileResult::Retry(ReportInvalidSpec(*object, parsed.status()));
   const RedisPair& rp = *parsed;
+  const std::string cached_version = ResourceVersionOf(*object);
 
   // 2. Ensure auth. The pods read their passwords from the Secrets, so they must exist first; a
   //    Secret the user must fix is reported in status and with an Event, not retried, and the
   //    pods keep the password they have.
-  const StatusOr<AuthState> auth = EnsureAuth(rp);
+  ChildrenReport report;
+  const StatusOr<AuthState> auth = EnsureAuth(rp, &report);
   if (!auth.ok()) return ReconcileResult::Retry(auth.status());
   RecordAll(rp, AuthEvents(rp, *auth));
 
@@ -90,21 +109,28 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
     // its template, and the only other copy of the data, stay as they are (volume_node.h).
     inputs.replica_avoid_nodes = AvoidedNodes(*live);
   }
-  const std::vector<ChildObject> children = DesiredChildren(rp, inputs);
+  std::vector<ChildObject> children = DesiredChildren(rp, inputs);
+  if (!auth->error.empty()) std::erase_if(children, ReadsAuthSecret);
 
-  // 4. Apply the children that differ from the cache. Only an API server that is away stops the
-  //    pass (status could not be written either); a refused child must not stop the others.
-  Status refused;
-  if (Status s = ApplyChildren(rp, children, &refused); !s.ok()) return ReconcileResult::Retry(s);
+  // 4. Apply the children that differ from the cache, over the pair's own objects only. Only an
+  //    API server that is away stops the pass (status could not be written either); a refused or
+  //    conflicting child must not stop the others.
+  if (Status s = ApplyChildren(rp, children, &report); !s.ok()) return ReconcileResult::Retry(s);
+  RecordChildEvents(rp, report);
 
   // 5. Delete the children the spec turned off (the INFO CronJob).
-  KeepFirst(&refused, DeleteDisabledChildren(rp));
+  if (Status s = DeleteDisabledChildren(rp); !s.ok()) {
+    if (StopsThePass(s)) return ReconcileResult::Retry(s);
+    KeepFirst(&report.refused, s.message());
+  }
 
   // 6. Observe the pods of both roles, with what went wrong so far, for the status.
   Observation observed = ObservePods(rp);
   observed.auth_error = auth->error;
-  observed.auth_error_reason = auth->error_reason;
-  observed.apply_error = refused.message();
+  observed.auth_reason = auth->error_reason;
+  observed.child_conflict = report.conflict;
+  observed.node_port_conflict = report.node_port_conflict;
+  observed.apply_error = report.refused;
 
   // 7. Probe replication with INFO: its health changes without any API event.
   ProbeReplication(rp, auth->operator_password, &observed);
@@ -115,21 +141,27 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
 
   // 9. Break the placement deadlock: the replica on the node that the unschedulable master's
   //    volume pins it to. Anti-affinity alone cannot prevent that (volume_node.h).
-  if (volume_node) KeepFirst(&refused, BreakPlacementDeadlock(rp, observed.master, *volume_node));
+  if (volume_node) {
+    if (Status s = BreakPlacementDeadlock(rp, observed.master, *volume_node); !s.ok()) {
+      if (StopsThePass(s)) return ReconcileResult::Retry(s);
+      LogWarn("cannot move the replica off the master's volume node",
+              {{"redispair", key}, {"error", s.ToString()}});
+    }
+  }
 
   // 10. Compute the status from the observation, and write it only when it changed: a steady
-  //     state makes no API writes.
+  //     state makes no API writes, and status holds nothing that changes with every probe
+  //     (status.data is refreshed rarely: data_evidence.h).
   json status = ComputeStatus(rp, observed);
   const bool ready = IsConditionTrue(status, kCondReady);
   const bool refilling = StringField(observed.data_condition, "reason") == kReasonRefilling;
-  if (Status s = WriteStatusIfChanged(rp, std::move(status)); !s.ok()) {
+  if (Status s = WriteStatusIfChanged(rp, cached_version, std::move(status)); !s.ok()) {
     return ReconcileResult::Retry(s);
   }
 
-  // 11. Requeue: a refused write is retried with backoff. Otherwise look again later, because
-  //     replication health changes without any API event; sooner while the pair is not ready,
-  //     and every second while its master is refilled.
-  if (!refused.ok()) return ReconcileResult::Retry(refused);
+  // 11. Look again later, because replication health changes without any API event; sooner
+  //     while the pair is not ready, and every second while its master is refilled. A refused
+  //     child is retried then too, on its own backoff.
   if (refilling) return ReconcileResult::After(kRefillResync);
   return ReconcileResult::After(ready ? kHealthyResync : kUnhealthyResync);
 }
@@ -139,18 +171,26 @@ Status Reconciler::ReportInvalidSpec(const json& object, const Status& error) {
   RedisPair stub;
   stub.name = StringField(meta, "name");
   stub.namespace_ = StringField(meta, "namespace");
+  stub.uid = StringField(meta, "uid");
   if (const json& status = Field(object, "status"); status.is_object()) stub.status = status;
   const json& generation = Field(meta, "generation");
   return WriteStatusIfChanged(
-      stub, InvalidSpecStatus(generation.is_number_integer() ? generation.get<int64_t>() : 0,
-                              error.message()));
+      stub, ResourceVersionOf(object),
+      InvalidSpecStatus(generation.is_number_integer() ? generation.get<int64_t>() : 0,
+                        error.message()));
 }
 
-StatusOr<AuthState> Reconciler::EnsureAuth(const RedisPair& rp) {
+StatusOr<AuthState> Reconciler::EnsureAuth(const RedisPair& rp, ChildrenReport* report) {
   AuthState auth;
   if (!rp.spec.auth_enabled) return auth;
-  StatusOr<json> own = EnsureOwnSecret(rp, names::OperatorSecret(rp), /*operator_secret=*/true);
+  StatusOr<json> own =
+      EnsureOwnSecret(rp, names::OperatorSecret(rp), /*operator_secret=*/true, report);
   if (!own.ok()) return own.status();
+  if (own->is_null()) {
+    auth.error = report->conflict;
+    auth.error_reason = kEventChildConflict;
+    return auth;
+  }
   std::optional<std::string> op = OperatorPasswordFromSecret(*own);
   if (!op) {
     // Only the operator writes this Secret; an unusable one was edited by hand. The pods could
@@ -170,39 +210,61 @@ StatusOr<AuthState> Reconciler::EnsureAuth(const RedisPair& rp) {
     if (Status s = ReadUserSecret(rp, &auth); !s.ok()) return s;
     return auth;
   }
-  StatusOr<json> secret = EnsureOwnSecret(rp, names::GeneratedSecret(rp), false);
+  StatusOr<json> secret =
+      EnsureOwnSecret(rp, names::GeneratedSecret(rp), /*operator_secret=*/false, report);
   if (!secret.ok()) return secret.status();
+  if (secret->is_null()) {
+    auth.error = report->conflict;
+    auth.error_reason = kEventChildConflict;
+    return auth;
+  }
   ReadClientPassword(rp, *secret, &auth);
   return auth;
 }
 
 Status Reconciler::ReadUserSecret(const RedisPair& rp, AuthState* auth) {
-  // Not cached: the informer sees only the operator's own Secrets.
   StatusOr<json> secret = deps_.client->Get(kube::kSecrets, rp.namespace_, names::AuthSecret(rp));
   if (secret.status().IsNotFound()) {
     SetMissingSecret(rp, auth);
     return Status::Ok();
   }
   if (!secret.ok()) return secret.status();
+  // Whoever may create a RedisPair may name any Secret; its owner must have agreed that it be
+  // handed to Redis pods (whose image the RedisPair chooses).
+  if (!OptedIn(*secret)) {
+    SetNotOptedIn(rp, auth);
+    return Status::Ok();
+  }
   ReadClientPassword(rp, *secret, auth);
   return Status::Ok();
 }
 
 StatusOr<json> Reconciler::EnsureOwnSecret(const RedisPair& rp, const std::string& name,
-                                           bool operator_secret) {
-  if (ObjectPtr cached = Cache(kube::kSecrets).Get(CacheKey(rp, name))) {
-    if (!HasController(*cached)) {
-      // Kept by scripts/98-redis-down.sh together with the data (render.h): take it back, so
-      // that it goes with this RedisPair when the volume does.
+                                           bool operator_secret, ChildrenReport* report) {
+  // Read by name on every pass: watching the operator's own Secrets would take list and watch on
+  // every Secret of the namespace, which RBAC cannot narrow to a label.
+  StatusOr<json> secret = deps_.client->Get(kube::kSecrets, rp.namespace_, name);
+  if (secret.ok()) {
+    if (!HasController(*secret) && StringField(Field(Field(*secret, "metadata"), "labels"),
+                                               names::kLabelManagedBy) == names::kManagedBy) {
+      // Kept by scripts/98-redis-down.sh together with the data (render.h): it lost its
+      // controller but keeps our labels. Take it back, so that it goes with this RedisPair when
+      // the volume does. Anything else under the name is someone else's (below).
       Status s =
           deps_.client->Apply(kube::kSecrets, BuildSecretAdoption(rp, name), kApplyAsOperator)
               .status();
       CountWrite("secret");
       if (!s.ok()) return s;
       LogInfo("adopted kept secret", {{"redispair", KeyOf(rp)}, {"secret", name}});
+      return secret;
     }
-    return *cached;
+    if (!IsControlledBy(*secret, rp)) {
+      KeepFirst(&report->conflict, ChildConflictMessage("Secret", *secret, rp));
+      return json();
+    }
+    return secret;
   }
+  if (!secret.status().IsNotFound()) return secret.status();
   // Created once and never re-applied, so that the password is not regenerated. The operator's
   // own password is made again with the value last read, when the operator knows it: the pods
   // were started with it.
@@ -222,11 +284,9 @@ StatusOr<json> Reconciler::EnsureOwnSecret(const RedisPair& rp, const std::strin
       operator_secret ? BuildOperatorSecret(rp, password) : BuildAuthSecret(rp, password);
   StatusOr<json> created = deps_.client->Create(kube::kSecrets, object);
   CountWrite("secret");
-  if (created.status().code() == Status::Code::kAlreadyExists) {
-    // Created by an earlier pass whose event has not reached the cache yet: read that one.
-    return deps_.client->Get(kube::kSecrets, rp.namespace_, name);
-  }
-  if (created.ok()) LogInfo("created auth secret", {{"redispair", KeyOf(rp)}, {"secret", name}});
+  if (!created.ok()) return created.status();
+  report->created.push_back("Secret " + name);
+  LogInfo("created auth secret", {{"redispair", KeyOf(rp)}, {"secret", name}});
   return created;
 }
 
@@ -258,36 +318,50 @@ std::optional<std::string> Reconciler::MasterVolumeNode(const RedisPair& rp) {
 }
 
 Status Reconciler::ApplyChildren(const RedisPair& rp, const std::vector<ChildObject>& children,
-                                 Status* refused) {
+                                 ChildrenReport* report) {
   int applied = 0;
   for (const ChildObject& child : children) {
-    StatusOr<bool> wrote = ApplyIfChanged(rp, child);
-    if (wrote.ok()) {
-      applied += *wrote ? 1 : 0;
-    } else if (wrote.status().code() == Status::Code::kUnavailable ||
-               wrote.status().IsCancelled()) {
-      return wrote.status();
-    } else {
-      KeepFirst(refused, wrote.status());
+    StatusOr<ApplyOutcome> outcome = applier_.Apply(rp, child);
+    if (!outcome.ok()) return outcome.status();
+    switch (outcome->kind) {
+      case ApplyOutcome::Kind::kUnchanged:
+        break;
+      case ApplyOutcome::Kind::kCreated:
+        report->created.push_back(StringField(child.object, "kind") + " " + child.name);
+        ++applied;
+        break;
+      case ApplyOutcome::Kind::kUpdated:
+        ++applied;
+        break;
+      case ApplyOutcome::Kind::kConflict:
+        KeepFirst(&report->conflict, outcome->message);
+        break;
+      case ApplyOutcome::Kind::kNodePortConflict:
+        KeepFirst(&report->node_port_conflict, outcome->message);
+        break;
+      case ApplyOutcome::Kind::kRefused:
+        KeepFirst(&report->refused, outcome->message);
+        break;
     }
   }
   if (applied > 0) LogInfo("applied children", {{"redispair", KeyOf(rp)}, {"count", applied}});
   return Status::Ok();
 }
 
-StatusOr<bool> Reconciler::ApplyIfChanged(const RedisPair& rp, const ChildObject& child) {
-  ObjectPtr live = Cache(child.resource).Get(CacheKey(rp, child.name));
-  std::string where;
-  if (live && ContainsDesired(child.object, *live, &where)) return false;
-  if (live) {
-    LogInfo(
-        "child drifted; applying",
-        {{"object", kube::Describe(child.resource, rp.namespace_, child.name)}, {"field", where}});
+void Reconciler::RecordChildEvents(const RedisPair& rp, const ChildrenReport& report) {
+  using events::Type;
+  if (!report.created.empty()) {
+    Record(rp, {Type::kNormal, kEventCreated, "Create", "created " + Join(report.created)});
   }
-  Status s = deps_.client->Apply(child.resource, child.object, kApplyAsOperator).status();
-  CountWrite(StringField(child.object, "kind"));
-  if (!s.ok()) return s;
-  return true;
+  if (!report.conflict.empty()) {
+    Record(rp, {Type::kWarning, kEventChildConflict, "Apply", report.conflict});
+  }
+  if (!report.node_port_conflict.empty()) {
+    Record(rp, {Type::kWarning, kEventNodePortConflict, "Apply", report.node_port_conflict});
+  }
+  if (!report.refused.empty()) {
+    Record(rp, {Type::kWarning, kEventApplyRefused, "Apply", report.refused});
+  }
 }
 
 Status Reconciler::DeleteDisabledChildren(const RedisPair& rp) {
@@ -299,7 +373,7 @@ Status Reconciler::DeleteOwnedChild(const RedisPair& rp, const kube::Resource& r
                                     const std::string& name) {
   // Only the operator's own child: an object of that name that someone else made stays.
   ObjectPtr live = Cache(resource).Get(CacheKey(rp, name));
-  if (!live || !OwnedBy(*live, rp)) return Status::Ok();
+  if (!live || !IsControlledBy(*live, rp)) return Status::Ok();
   // Background: the CronJob's Jobs and pods go with it, without the call waiting for them.
   Status s = kube::IgnoreNotFound(
       deps_.client->Delete(resource, rp.namespace_, name, {.propagation_policy = "Background"}));
@@ -358,7 +432,8 @@ void Reconciler::ProbeReplication(const RedisPair& rp, const std::string& passwo
 }
 
 void Reconciler::RecordLag(const RedisPair& rp, const ReplicationObservation& r) {
-  // Exact bytes are for graphs; status keeps only whole KiB so that it does not churn.
+  // Exact bytes are for graphs; status shows only a bucket (lag_bucket.h) so that it does not
+  // churn under write load.
   if (deps_.metrics == nullptr || !r.master || !r.master->slave0_offset) return;
   deps_.metrics->Set("redispair_replication_lag_bytes", {{"redispair", KeyOf(rp)}},
                      static_cast<double>(r.master->master_repl_offset - *r.master->slave0_offset));
@@ -426,13 +501,22 @@ Status Reconciler::BreakPlacementDeadlock(const RedisPair& rp, const PodObservat
     if (!s.ok()) return s;
     LogInfo("moved the replica off the master's volume node (placement deadlock)",
             {{"redispair", KeyOf(rp)}, {"pod", replica.name}, {"node", volume_node}});
+    std::string why = master.waiting_message.empty() ? "" : " (" + master.waiting_message + ")";
+    Record(rp,
+           {events::Type::kNormal, kEventPlacementDeadlockBroken, "DeletePod",
+            "deleted replica pod " + replica.name + " on node " + volume_node + ": master pod " +
+                master.name + " could not be scheduled" + why + " and its volume pins it to " +
+                volume_node + "; the replica's Deployment keeps its next pod off that node"});
   }
   return Status::Ok();
 }
 
-Status Reconciler::WriteStatusIfChanged(const RedisPair& rp, json status) {
-  StampTransitionTimes(rp.status, deps_.now_rfc3339(), &status);
-  if (status == rp.status) return Status::Ok();
+Status Reconciler::WriteStatusIfChanged(const RedisPair& rp, const std::string& cached_version,
+                                        json status) {
+  const std::string key = KeyOf(rp);
+  const json previous = status_memory_.Previous(key, cached_version, rp.status);
+  StampTransitionTimes(previous, deps_.now_rfc3339(), &status);
+  if (status == previous) return Status::Ok();
   const json patch = {{"apiVersion", kApiVersion},
                       {"kind", kKind},
                       {"metadata", {{"name", rp.name}, {"namespace", rp.namespace_}}},
@@ -440,7 +524,16 @@ Status Reconciler::WriteStatusIfChanged(const RedisPair& rp, json status) {
   Status s = deps_.client->ApplyStatus(kRedisPairs, patch, kApplyAsOperator).status();
   CountWrite("status");
   // Deleted meanwhile: nothing is left to report on.
-  return kube::IgnoreNotFound(s);
+  if (s.IsNotFound()) return Status::Ok();
+  if (!s.ok()) return s;
+  status_memory_.Wrote(key, cached_version, status);
+  const bool was_healthy =
+      status_memory_.ReplicationWasHealthy(key, IsConditionTrue(status, kCondReplicationHealthy)) ||
+      IsConditionTrue(previous, kCondReplicationHealthy);
+  for (const events::Event& e : StatusTransitionEvents(previous, status, was_healthy)) {
+    Record(rp, e);
+  }
+  return Status::Ok();
 }
 
 const ObjectCache& Reconciler::Cache(const kube::Resource& resource) const {

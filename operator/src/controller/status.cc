@@ -1,6 +1,7 @@
 #include "controller/status.h"
 
 #include "controller/data_evidence.h"
+#include "controller/lag_bucket.h"
 #include "controller/names.h"
 #include "util/json_fields.h"
 
@@ -107,11 +108,15 @@ json ComputeStatus(const RedisPair& rp, const Observation& o) {
   Condition ready{kCondReady, "True", "Ready", "master and replica are ready and replicating"};
   const bool refilling = StringField(o.data_condition, "reason") == kReasonRefilling;
   if (!o.auth_error.empty()) {
-    ready = {kCondReady, "False",
-             o.auth_error_reason.empty() ? "AuthSecretMissing" : o.auth_error_reason, o.auth_error};
+    ready = {kCondReady, "False", o.auth_reason.empty() ? "AuthSecretMissing" : o.auth_reason,
+             o.auth_error};
   } else if (refilling) {
     // Said before the roles' conditions: a master being refilled is deliberately not ready.
     ready = {kCondReady, "False", "Refilling", StringField(o.data_condition, "message")};
+  } else if (!o.child_conflict.empty()) {
+    ready = {kCondReady, "False", "ChildConflict", o.child_conflict};
+  } else if (!o.node_port_conflict.empty()) {
+    ready = {kCondReady, "False", "NodePortConflict", o.node_port_conflict};
   } else if (!o.apply_error.empty()) {
     ready = {kCondReady, "False", "ApplyFailed", o.apply_error};
   } else {
@@ -163,12 +168,9 @@ json ComputeStatus(const RedisPair& rp, const Observation& o) {
   if (r.master) {
     repl["connectedReplicas"] = r.master->connected_slaves;
     if (r.master->slave0_offset) {
-      // Rounded down to whole KiB: an idle master still advances its offset by a few bytes with
-      // every 10 s replication ping, and exact bytes would rewrite the status on every probe.
-      // The exact figure is the redispair_replication_lag_bytes metric.
-      const int64_t lag =
-          std::max<int64_t>(0, r.master->master_repl_offset - *r.master->slave0_offset);
-      repl["lagBytes"] = lag / 1024 * 1024;
+      // A bucket, not bytes: exact bytes change with every write and would rewrite the status on
+      // every probe. The exact figure is the redispair_replication_lag_bytes metric.
+      repl["lag"] = LagBucket(r.master->master_repl_offset - *r.master->slave0_offset);
     }
   }
   status["replication"] = repl;

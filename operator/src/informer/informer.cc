@@ -1,5 +1,6 @@
 #include "informer/informer.h"
 
+#include <cstdio>
 #include <random>
 
 #include "kube/api_error.h"
@@ -12,18 +13,44 @@ namespace redispair {
 namespace {
 
 using nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr char kListsTotal[] = "redispair_informer_lists_total";
+constexpr char kEventsTotal[] = "redispair_watch_events_total";
+constexpr char kRestartsTotal[] = "redispair_watch_restarts_total";
 
 // client-go's reflector picks the watch timeout uniformly in [5, 10) minutes so that watches of
 // many clients do not all end at once.
 constexpr int kMinWatchTimeoutSeconds = 300;
-// A watch with bookmarks sees a byte at least every minute or so; allow well over the timeout
-// before declaring the connection dead.
-constexpr auto kWatchIdleSlack = std::chrono::seconds(60);
 
 int RandomWatchTimeoutSeconds() {
   static thread_local std::mt19937 rng(std::random_device{}());
   std::uniform_int_distribution<int> dist(kMinWatchTimeoutSeconds, 2 * kMinWatchTimeoutSeconds - 1);
   return dist(rng);
+}
+
+const char* EventTypeName(EventType type) {
+  switch (type) {
+    case EventType::kAdded:
+      return "ADDED";
+    case EventType::kModified:
+      return "MODIFIED";
+    case EventType::kDeleted:
+      return "DELETED";
+    case EventType::kBookmark:
+      return "BOOKMARK";
+    case EventType::kError:
+      return "ERROR";
+  }
+  return "UNKNOWN";
+}
+
+// "97 s", or "0.3 s" below ten seconds (test bounds are short).
+std::string Seconds(SteadyClock::duration d) {
+  const double s = std::chrono::duration<double>(d).count();
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), s < 10 ? "%.1f s" : "%.0f s", s);
+  return buf;
 }
 
 }  // namespace
@@ -34,7 +61,15 @@ Informer::Informer(kube::KubeClient* client, kube::Resource resource, InformerOp
       resource_(std::move(resource)),
       options_(std::move(options)),
       handler_(std::move(handler)),
-      metrics_(metrics) {}
+      metrics_(metrics) {
+  if (metrics_) {
+    metrics_->Describe(kListsTotal, "counter", "Completed lists of an informer, by resource.");
+    metrics_->Describe(kEventsTotal, "counter", "Watch events received, by resource and type.");
+    metrics_->Describe(kRestartsTotal, "counter",
+                       "Watches that ended other than normally, by resource and reason (gone: "
+                       "relist; idle: no data for the idle timeout; short: ended at once; error).");
+  }
+}
 
 Informer::~Informer() {
   Stop();
@@ -66,6 +101,37 @@ ObjectPtr Informer::Get(const std::string& key) const {
 std::vector<ObjectPtr> Informer::List() const {
   std::lock_guard<std::mutex> lock(mu_);
   return store_.List();
+}
+
+Status Informer::Liveness() const {
+  std::string last_error;
+  {
+    std::lock_guard<std::mutex> lock(error_mu_);
+    if (!last_error_.empty()) last_error = "; last error: " + last_error_;
+  }
+  if (!synced_) return Status::Unavailable(resource_.plural + ": not synced yet" + last_error);
+  const SteadyClock::time_point alive{SteadyClock::duration(last_alive_.load())};
+  const SteadyClock::duration silent = SteadyClock::now() - alive;
+  const SteadyClock::duration bound = options_.watch_idle_timeout + options_.watch_open_timeout;
+  if (silent <= bound) return Status::Ok();
+  return Status::Unavailable(resource_.plural + ": no live watch for " + Seconds(silent) +
+                             " (the bound is " + Seconds(bound) + ")" + last_error);
+}
+
+void Informer::MarkAlive() { last_alive_ = SteadyClock::now().time_since_epoch().count(); }
+
+void Informer::SetLastError(const Status& error) {
+  std::lock_guard<std::mutex> lock(error_mu_);
+  last_error_ = error.ok() ? std::string() : error.ToString();
+}
+
+void Informer::CountRestart(const char* reason) {
+  if (metrics_) metrics_->Inc(kRestartsTotal, {{"resource", resource_.plural}, {"reason", reason}});
+}
+
+void Informer::Prepare(json* object) const {
+  DropManagedFields(object);
+  if (options_.transform) options_.transform(object);
 }
 
 void Informer::Emit(const std::vector<StoreChange>& changes) {
@@ -104,6 +170,7 @@ StatusOr<std::string> Informer::ListAndReplace() {
         item["apiVersion"] = api_version;
         item["kind"] = kind;
       }
+      Prepare(&item);
       items.push_back(std::move(item));
     }
     const json& meta = Field(page, "metadata");
@@ -115,29 +182,45 @@ StatusOr<std::string> Informer::ListAndReplace() {
   std::vector<StoreChange> changes;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    changes = store_.Replace(items);
+    changes = store_.Replace(std::move(items));
   }
+  MarkAlive();
+  SetLastError(Status::Ok());
   synced_ = true;
-  if (metrics_) {
-    metrics_->Inc("redispair_informer_lists_total", {{"resource", resource_.plural}});
-  }
+  if (metrics_) metrics_->Inc(kListsTotal, {{"resource", resource_.plural}});
   Emit(changes);
   return rv;
 }
 
-Status Informer::WatchOnce(std::string* rv) {
-  const int timeout = RandomWatchTimeoutSeconds();
+Informer::WatchOutcome Informer::WatchOnce(std::string* rv) {
+  const SteadyClock::time_point start = SteadyClock::now();
+  SteadyClock::time_point last_data = start;
+  bool opened = false;
+  int events = 0;
   const kube::WatchOptions watch{.resource_version = *rv,
                                  .label_selector = options_.label_selector,
-                                 .timeout_seconds = timeout,
+                                 .timeout_seconds = RandomWatchTimeoutSeconds(),
                                  .allow_bookmarks = true,
-                                 .idle_timeout = std::chrono::seconds(timeout) + kWatchIdleSlack};
+                                 .open_timeout = options_.watch_open_timeout,
+                                 .idle_timeout = options_.watch_idle_timeout,
+                                 .on_open = [&] {
+                                   opened = true;
+                                   last_data = SteadyClock::now();
+                                   MarkAlive();
+                                   SetLastError(Status::Ok());
+                                 }};
   Status stream_error;
   Status s = client_->Watch(resource_, options_.namespace_, watch, [&](std::string_view line) {
-    auto ev = ParseWatchEvent(line);
+    last_data = SteadyClock::now();
+    MarkAlive();
+    StatusOr<WatchEvent> ev = ParseWatchEvent(line);
     if (!ev.ok()) {
       stream_error = Status::Gone("malformed watch event, relisting: " + ev.status().message());
       return false;
+    }
+    if (metrics_) {
+      metrics_->Inc(kEventsTotal,
+                    {{"resource", resource_.plural}, {"type", EventTypeName(ev->type)}});
     }
     if (ev->type == EventType::kError) {
       // Its object is a metav1.Status: code 410 or reason Expired is Gone (relist); anything
@@ -146,56 +229,74 @@ Status Informer::WatchOnce(std::string* rv) {
       if (stream_error.ok()) stream_error = Status::Unavailable("watch error event: no error");
       return false;
     }
+    ++events;
     const std::string new_rv = ResourceVersionOf(ev->object);
     if (!new_rv.empty()) *rv = new_rv;
-    if (ev->type == EventType::kBookmark) return true;
+    if (ev->type == EventType::kBookmark) return !stopped_.load();
+    Prepare(&ev->object);
     std::optional<StoreChange> change;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      change = store_.Apply(*ev);
+      change = store_.Apply(std::move(*ev));
     }
     if (change) Emit({*change});
-    backoff_.Reset();
     return !stopped_.load();
   });
-  if (!stream_error.ok()) return stream_error;
-  return s;
+  WatchOutcome out;
+  out.status = stream_error.ok() ? std::move(s) : std::move(stream_error);
+  const SteadyClock::time_point end = SteadyClock::now();
+  out.opened = opened;
+  out.worked = opened && (events > 0 || end - start >= kMinWatchDuration);
+  out.idle = opened && out.status.code() == Status::Code::kUnavailable &&
+             end - last_data >= options_.watch_idle_timeout;
+  return out;
+}
+
+bool Informer::BackOff(const char* what, const Status& error) {
+  const std::chrono::milliseconds wait = backoff_.Next();
+  LogWarn(
+      what,
+      {{"resource", resource_.plural}, {"error", error.ToString()}, {"retry_in_ms", wait.count()}});
+  return SleepFor(wait);
 }
 
 void Informer::Run() {
   LogInfo("informer starting",
           {{"resource", resource_.plural}, {"namespace", options_.namespace_}});
   while (!stopped_) {
-    auto rv = ListAndReplace();
+    StatusOr<std::string> rv = ListAndReplace();
     if (!rv.ok()) {
       if (rv.status().IsCancelled()) break;
-      const auto wait = backoff_.Next();
-      LogWarn("list failed; retrying", {{"resource", resource_.plural},
-                                        {"error", rv.status().ToString()},
-                                        {"retry_in_ms", wait.count()}});
-      if (!SleepFor(wait)) break;
+      SetLastError(rv.status());
+      if (!BackOff("list failed; retrying", rv.status())) break;
       continue;
     }
-    backoff_.Reset();
     std::string version = *rv;
     while (!stopped_) {
-      Status s = WatchOnce(&version);
-      if (s.ok()) continue;  // the server ended the watch at its timeout: resume from version
+      WatchOutcome watch = WatchOnce(&version);
+      // Only a watch that worked proves the server healthy again; a list does not, since the
+      // watch right after it may fail at once, again and again.
+      if (watch.worked) backoff_.Reset();
+      Status s = std::move(watch.status);
       if (s.IsCancelled() || stopped_) break;
-      if (metrics_) {
-        metrics_->Inc("redispair_watch_restarts_total",
-                      {{"resource", resource_.plural}, {"reason", s.IsGone() ? "gone" : "error"}});
-      }
+      if (s.ok() && watch.worked) continue;  // the server ended the watch at its timeout: resume
+      if (s.ok()) s = Status::Unavailable("the watch ended at once without an event");
+      CountRestart(s.IsGone()                      ? "gone"
+                   : watch.idle                    ? "idle"
+                   : watch.opened && !watch.worked ? "short"
+                                                   : "error");
+      SetLastError(s);
       if (s.IsGone()) {
-        LogInfo("watch expired; relisting",
-                {{"resource", resource_.plural}, {"detail", s.message()}});
-        break;
+        // At once after a watch that worked; after a backoff when the 410 itself came at once.
+        const std::chrono::milliseconds wait =
+            watch.worked ? std::chrono::milliseconds(0) : backoff_.Next();
+        LogInfo("watch expired; relisting", {{"resource", resource_.plural},
+                                             {"detail", s.message()},
+                                             {"retry_in_ms", wait.count()}});
+        if (wait.count() > 0) SleepFor(wait);
+        break;  // to the relist, unless stopped meanwhile
       }
-      const auto wait = backoff_.Next();
-      LogWarn(
-          "watch failed; retrying",
-          {{"resource", resource_.plural}, {"error", s.ToString()}, {"retry_in_ms", wait.count()}});
-      if (!SleepFor(wait)) break;
+      if (!BackOff("watch failed; retrying", s)) break;
     }
   }
   LogInfo("informer stopped", {{"resource", resource_.plural}});

@@ -48,17 +48,17 @@ std::string ResourceVersionOf(const json& object) {
   return object["metadata"].value("resourceVersion", "");
 }
 
-std::vector<StoreChange> Store::Replace(const std::vector<json>& items) {
+std::vector<StoreChange> Store::Replace(std::vector<json> items) {
   std::vector<StoreChange> changes;
   std::map<std::string, ObjectPtr> fresh;
-  for (const json& item : items) {
+  for (json& item : items) {
     std::string key = ObjectKey(item);
     if (key.empty()) continue;
-    auto ptr = std::make_shared<const json>(item);
+    auto ptr = std::make_shared<const json>(std::move(item));
     auto old = objects_.find(key);
     if (old == objects_.end()) {
       changes.push_back({EventType::kAdded, key, ptr});
-    } else if (ResourceVersionOf(*old->second) != ResourceVersionOf(item)) {
+    } else if (ResourceVersionOf(*old->second) != ResourceVersionOf(*ptr)) {
       changes.push_back({EventType::kModified, key, ptr});
     }
     fresh.emplace(std::move(key), std::move(ptr));
@@ -70,21 +70,21 @@ std::vector<StoreChange> Store::Replace(const std::vector<json>& items) {
   return changes;
 }
 
-std::optional<StoreChange> Store::Apply(const WatchEvent& event) {
+std::optional<StoreChange> Store::Apply(WatchEvent event) {
   if (event.type == EventType::kBookmark || event.type == EventType::kError) return std::nullopt;
   std::string key = ObjectKey(event.object);
   if (key.empty()) return std::nullopt;
   auto it = objects_.find(key);
   if (event.type == EventType::kDeleted) {
     if (it == objects_.end()) return std::nullopt;
-    ObjectPtr last = std::make_shared<const json>(event.object);
+    ObjectPtr last = std::make_shared<const json>(std::move(event.object));
     objects_.erase(it);
     return StoreChange{EventType::kDeleted, key, last};
   }
   if (it != objects_.end() && ResourceVersionOf(*it->second) == ResourceVersionOf(event.object)) {
     return std::nullopt;
   }
-  auto ptr = std::make_shared<const json>(event.object);
+  auto ptr = std::make_shared<const json>(std::move(event.object));
   const EventType type = it == objects_.end() ? EventType::kAdded : EventType::kModified;
   objects_[key] = ptr;
   return StoreChange{type, key, ptr};

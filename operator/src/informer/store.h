@@ -48,11 +48,11 @@ class Store : public ObjectCache {
   // Replaces the whole contents with a fresh list. Returns the changes against the old contents:
   // additions, modifications (resourceVersion differs), and deletions for objects the list no
   // longer has (a relist after a watch gap must report objects deleted during the gap).
-  std::vector<StoreChange> Replace(const std::vector<nlohmann::json>& items);
+  std::vector<StoreChange> Replace(std::vector<nlohmann::json> items);
 
   // Applies a watch event. Returns the change, or nullopt when it changes nothing (a bookmark, a
   // repeat of a resourceVersion already seen, a delete of an unknown object).
-  std::optional<StoreChange> Apply(const WatchEvent& event);
+  std::optional<StoreChange> Apply(WatchEvent event);
 
   ObjectPtr Get(const std::string& key) const override;
   std::vector<ObjectPtr> List() const override;

@@ -130,8 +130,8 @@ struct ApiClient::Impl {
   StatusOr<HttpResponse> DoRequest(http::verb verb, std::string_view method,
                                    std::string_view target, std::string_view body,
                                    const RequestOptions& opts);
-  Status DoWatch(std::string_view target, const std::function<bool(std::string_view)>& on_line,
-                 std::chrono::milliseconds idle_timeout, int* code);
+  Status DoWatch(std::string_view target, const WatchStreamOptions& options,
+                 const std::function<bool(std::string_view)>& on_line, int* code);
 };
 
 Status ApiClient::Impl::Init() {
@@ -190,9 +190,8 @@ StatusOr<HttpResponse> ApiClient::Impl::DoRequest(http::verb verb, std::string_v
   return response;
 }
 
-Status ApiClient::Impl::DoWatch(std::string_view target,
-                                const std::function<bool(std::string_view)>& on_line,
-                                std::chrono::milliseconds idle_timeout, int* code) {
+Status ApiClient::Impl::DoWatch(std::string_view target, const WatchStreamOptions& options,
+                                const std::function<bool(std::string_view)>& on_line, int* code) {
   const std::string what = "WATCH " + std::string(target);
   Connection::Request req;
   if (Status s = PrepareRequest(http::verb::get, target, "application/json", &req); !s.ok()) {
@@ -200,9 +199,11 @@ Status ApiClient::Impl::DoWatch(std::string_view target,
   }
   req.prepare_payload();
 
-  // Connecting and the response header are bounded by the idle timeout as well: a healthy API
-  // server answers a watch immediately.
-  const Clock::time_point deadline = Clock::now() + idle_timeout;
+  // Connecting, TLS and the response header share one deadline, apart from the stream's idle
+  // timeout: a server that accepts the connection but never answers is found in seconds.
+  const std::chrono::milliseconds open_timeout = options.open_timeout;
+  const std::chrono::milliseconds idle_timeout = options.idle_timeout;
+  const Clock::time_point deadline = Clock::now() + open_timeout;
   Connection::Parser<http::buffer_body> parser;
   // A watch body is unbounded. Not boost::none: Beast 1.74 then rejects any Content-Length
   // response (it compares the length against the empty optional), e.g. a 410 error body.
@@ -210,7 +211,7 @@ Status ApiClient::Impl::DoWatch(std::string_view target,
   parser.header_limit(kMaxHeaderBytes);
   std::optional<ConnectionPool::Lease> lease;
   Status s = Exchange(
-      req, deadline, idle_timeout, what,
+      req, deadline, open_timeout, what,
       [&](Connection& conn, bool* got_bytes) {
         beast::error_code ec = conn.ReadHeader(parser, deadline);
         *got_bytes = parser.got_some();
@@ -224,17 +225,19 @@ Status ApiClient::Impl::DoWatch(std::string_view target,
   std::vector<char> buffer(kWatchReadBufferBytes);
   if (*code != 200) {
     // Read (the start of) the error body for its message; whatever happens, report the status.
+    // It is part of the answer, not a stream, so the open timeout bounds it.
     HttpResponse response{*code, {}, std::string(parser.get()[http::field::content_type])};
     while (!parser.is_done() && response.body.size() < kMaxWatchErrorBody) {
       parser.get().body().data = buffer.data();
       parser.get().body().size = buffer.size();
-      if (conn.ReadSome(parser, idle_timeout)) break;
+      if (conn.ReadSome(parser, open_timeout)) break;
       response.body.append(buffer.data(), buffer.size() - parser.get().body().size);
     }
     if (shutdown()) return Cancelled();
     return StatusFromResponse(response, what);
   }
 
+  if (options.on_open) options.on_open();
   LineSplitter splitter;
   bool stopped = false;
   auto deliver = [&](std::string_view line) {
@@ -308,16 +311,15 @@ StatusOr<HttpResponse> ApiClient::Request(std::string_view method, std::string_v
   return result;
 }
 
-Status ApiClient::Watch(std::string_view target,
-                        const std::function<bool(std::string_view line)>& on_line,
-                        std::chrono::milliseconds idle_timeout) {
+Status ApiClient::Watch(std::string_view target, const WatchStreamOptions& options,
+                        const std::function<bool(std::string_view line)>& on_line) {
   if (!impl_->init_status.ok()) return impl_->init_status;
   if (target.empty() || target.front() != '/') {
     return Status::InvalidArgument("watch target must start with '/': " + std::string(target));
   }
   if (impl_->shutdown()) return impl_->Cancelled();
   int code = 0;
-  Status s = impl_->DoWatch(target, on_line, idle_timeout, &code);
+  Status s = impl_->DoWatch(target, options, on_line, &code);
   impl_->Record("WATCH", code, false);
   return s;
 }

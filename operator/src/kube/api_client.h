@@ -12,6 +12,10 @@
 // address such as 127.0.0.1. Client certificates and bearer tokens are supported; a token_file is
 // re-read whenever its mtime changes.
 //
+// Every connection has TCP keepalive on (see Connection::Connect for the timings), so that a peer
+// that vanished without closing (a host that died, NAT or load-balancer state that was dropped)
+// fails a blocked read within about a minute even when no timeout of ours is running.
+//
 // Connections are kept alive and reused through a small pool of idle connections shared by all
 // threads (at most kMaxIdleConnections are kept). A request on a reused connection that fails
 // before any byte of the response arrived, because the server had closed the idle connection, is
@@ -60,6 +64,44 @@ struct RequestOptions {
   std::string accept = "application/json";
 };
 
+// How long a watch may stay silent. The API server's watch cache sends a BOOKMARK to every watch
+// that allows them about once a minute (k8s.io/apiserver v0.34.0, pkg/storage/cacher/cacher.go:
+// defaultBookmarkFrequency = time.Minute; cache_watcher.go, nextBookmarkTime: "roughly every
+// minute", in 1 s buckets that a timer pops every 1-1.25 s), and one 2 s before the watch's
+// timeoutSeconds. A bookmark is only sent once the watch cache's resourceVersion has moved past
+// the watch's (cache_watcher.go, process), which etcd's progress notifications guarantee on a
+// quiet resource: kubeadm, and so minikube, runs etcd with --watch-progress-notify-interval=5s
+// (cmd/kubeadm/app/phases/etcd/local.go). So a healthy watch hears from the server every ~62 s.
+inline constexpr std::chrono::seconds kBookmarkInterval{60};
+// No byte for a bookmark interval plus 15 s means the connection is dead: a half-open TCP
+// connection after a load-balancer failover, a frozen API server host. The API server uses the
+// same margin for the same reason (DefaultEventFreshDuration = defaultBookmarkFrequency + 15 s,
+// "to maximize chances that last bookmark was sent"). On a server whose etcd sends no progress
+// notifications, a watch of a resource that nothing changes gets no bookmarks: it then ends every
+// 75 s and is resumed from its resourceVersion, which costs one watch request.
+inline constexpr std::chrono::seconds kWatchIdleTimeout =
+    kBookmarkInterval + std::chrono::seconds(15);
+// Connecting, TLS and the response header of a watch. The API server answers a watch at once
+// (it flushes the header before waiting for events); 15 s leave room for a loaded server.
+inline constexpr std::chrono::seconds kWatchOpenTimeout{15};
+// The operator's bound on running without a live watch: a dead watch is found within the idle
+// timeout, and its replacement has one open timeout to be accepted. 90 s.
+inline constexpr std::chrono::seconds kWatchLivenessBound = kWatchIdleTimeout + kWatchOpenTimeout;
+
+// The bounds of one watch stream. Two timeouts, because the two phases fail differently: a
+// healthy API server answers a watch at once (it flushes the response header before the first
+// event), while the body of a healthy watch may rightly be quiet for a minute between events.
+struct WatchStreamOptions {
+  // Connecting, the TLS handshake, sending the request and receiving the response header,
+  // together.
+  std::chrono::milliseconds open_timeout{kWatchOpenTimeout};
+  // The body: the longest silence between two reads before the connection is declared dead.
+  std::chrono::milliseconds idle_timeout{kWatchIdleTimeout};
+  // Called once the server accepted the watch (HTTP 200 header received), before any line: the
+  // caller's proof that the connection works even before the first event. May be empty.
+  std::function<void()> on_open{};
+};
+
 class ApiClient {
  public:
   // Idle connections kept for reuse; more concurrent callers simply open more connections.
@@ -92,12 +134,13 @@ class ApiClient {
   //   OK           when the server ends the stream normally (e.g. timeoutSeconds elapsed);
   //   Gone         if the HTTP status is 410;
   //   the StatusFromResponse() error for any other non-200 status;
-  //   Unavailable  on transport errors, or if no byte arrives for `idle_timeout`;
+  //   Unavailable  on transport errors, when connecting and the response header take longer
+  //                than options.open_timeout, or when no byte of the body arrives for
+  //                options.idle_timeout;
   //   InvalidArgument if one line exceeds LineSplitter::kDefaultMaxLineBytes;
   //   Cancelled    after Shutdown(), or as soon as on_line returns false.
-  // Connecting and receiving the response header are bounded by `idle_timeout` too.
-  Status Watch(std::string_view target, const std::function<bool(std::string_view line)>& on_line,
-               std::chrono::milliseconds idle_timeout);
+  Status Watch(std::string_view target, const WatchStreamOptions& options,
+               const std::function<bool(std::string_view line)>& on_line);
 
   // Makes every in-flight and future call return Cancelled promptly (within ~100 ms), including
   // a thread blocked in Watch(). Irreversible. Used on SIGTERM. (One exception: a DNS lookup of

@@ -116,7 +116,11 @@ class HttpKubeClient : public KubeClient {
     if (!options.label_selector.empty()) {
       target += "&labelSelector=" + UrlEncode(options.label_selector);
     }
-    return api_->Watch(target, on_line, options.idle_timeout);
+    return api_->Watch(target,
+                       {.open_timeout = options.open_timeout,
+                        .idle_timeout = options.idle_timeout,
+                        .on_open = options.on_open},
+                       on_line);
   }
 
  private:

@@ -27,12 +27,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kube/api_client.h"
 #include "kube/resource.h"
 #include "util/status.h"
 
 namespace redispair::kube {
-
-class ApiClient;
 
 struct ListOptions {
   std::string label_selector{};  // empty: every object
@@ -45,8 +44,12 @@ struct WatchOptions {
   std::string label_selector{};
   int timeout_seconds = 0;  // the server ends the watch after this long; 0: its default
   bool allow_bookmarks = true;
-  // The stream fails with Unavailable when no byte arrives for this long.
-  std::chrono::milliseconds idle_timeout{std::chrono::minutes(11)};
+  // Connecting, TLS and the response header must finish within open_timeout; after that the
+  // stream fails with Unavailable when no byte arrives for idle_timeout.
+  std::chrono::milliseconds open_timeout{kWatchOpenTimeout};
+  std::chrono::milliseconds idle_timeout{kWatchIdleTimeout};
+  // Called once the server accepted the watch, before any line. May be empty.
+  std::function<void()> on_open{};
 };
 
 struct ApplyOptions {

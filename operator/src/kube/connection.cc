@@ -1,7 +1,11 @@
 #include "kube/connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <type_traits>
@@ -24,6 +28,23 @@ bool IsIpAddress(const std::string& host) {
   beast::error_code ec;
   asio::ip::make_address(host, ec);
   return !ec;
+}
+
+// Turns on TCP keepalive with the timings of connection.h. Fails only for a socket that is not
+// TCP, which a connected tcp::socket is not.
+beast::error_code EnableKeepAlive(tcp::socket& socket) {
+  beast::error_code ec;
+  socket.set_option(asio::socket_base::keep_alive(true), ec);
+  if (ec) return ec;
+  const int fd = socket.native_handle();
+  for (const auto& [option, value] : {std::pair{TCP_KEEPIDLE, kKeepAliveIdleSeconds},
+                                      std::pair{TCP_KEEPINTVL, kKeepAliveIntervalSeconds},
+                                      std::pair{TCP_KEEPCNT, kKeepAliveProbes}}) {
+    if (::setsockopt(fd, IPPROTO_TCP, option, &value, sizeof(value)) != 0) {
+      return beast::error_code(errno, beast::system_category());
+    }
+  }
+  return {};
 }
 
 }  // namespace
@@ -165,6 +186,10 @@ Status Connection::Connect(Clock::time_point deadline) {
   });
   if (ec) return Status::Unavailable("connect to " + where + ": " + ec.message());
   tcp().socket().set_option(tcp::no_delay(true), ec);  // latency only; failure is harmless
+  if (ec = EnableKeepAlive(tcp().socket()); ec) {
+    // Without it a vanished peer could block a read for ever; better no connection at all.
+    return Status::Internal("TCP keepalive for " + where + ": " + ec.message());
+  }
 
   if (secure_) {
     SSL* ssl = secure_->native_handle();
@@ -196,6 +221,10 @@ Status Connection::Connect(Clock::time_point deadline) {
   tcp().expires_never();
   connected_ = true;
   return Status::Ok();
+}
+
+int Connection::native_handle() {
+  return tcp().socket().is_open() ? tcp().socket().native_handle() : -1;
 }
 
 bool Connection::LooksReusable() {

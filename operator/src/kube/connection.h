@@ -39,6 +39,15 @@ struct ServerUrl {
 // Parses "https://host[:port][/prefix]" or "http://...". InvalidArgument on anything else.
 StatusOr<ServerUrl> ParseServerUrl(std::string_view server);
 
+// TCP keepalive of every connection: after kKeepAliveIdle without traffic the kernel probes the
+// peer every kKeepAliveInterval, and gives up after kKeepAliveProbes unanswered probes. A peer that
+// vanished without closing is then found within 30 + 3 x 10 = 60 s of silence, below the watch
+// idle timeout (75 s), and also for a request waiting on its response or an idle pooled
+// connection, which no timeout of ours watches. (client-go's dialer uses 30 s as well.)
+inline constexpr int kKeepAliveIdleSeconds = 30;
+inline constexpr int kKeepAliveIntervalSeconds = 10;
+inline constexpr int kKeepAliveProbes = 3;
+
 using Clock = std::chrono::steady_clock;
 
 class Connection {
@@ -53,9 +62,9 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
   ~Connection();
 
-  // Resolves, connects and (for https) performs the TLS handshake with SNI and hostname or
-  // IP-address verification, all before `deadline`. Unavailable on failure, with the reason
-  // (for example the certificate verification error).
+  // Resolves, connects, turns on TCP keepalive (above) and (for https) performs the TLS
+  // handshake with SNI and hostname or IP-address verification, all before `deadline`.
+  // Unavailable on failure, with the reason (for example the certificate verification error).
   Status Connect(Clock::time_point deadline);
   bool connected() const { return connected_; }
 
@@ -83,6 +92,9 @@ class Connection {
 
   // Thread-safe. Makes the current and every later operation fail promptly.
   void Abort();
+
+  // The socket's descriptor, -1 before Connect(): for tests that inspect socket options.
+  int native_handle();
 
  private:
   // Runs the io_context until `*done` (set by the operation's handler) or no work is left.

@@ -30,7 +30,7 @@ constexpr uint32_t kMaxRequestBytes = 16 * 1024;
 struct Handlers {
   Metrics* metrics;
   std::function<bool()> healthy;
-  std::function<bool()> ready;
+  std::function<Status()> ready;
 };
 
 http::response<http::string_body> Handle(const http::request<http::string_body>& req,
@@ -55,9 +55,9 @@ http::response<http::string_body> Handle(const http::request<http::string_body>&
     res.result(ok ? http::status::ok : http::status::internal_server_error);
     res.body() = ok ? "ok\n" : "unhealthy\n";
   } else if (target == "/readyz") {
-    const bool ok = !handlers.ready || handlers.ready();
-    res.result(ok ? http::status::ok : http::status::service_unavailable);
-    res.body() = ok ? "ok\n" : "not ready\n";
+    const Status ready = handlers.ready ? handlers.ready() : Status::Ok();
+    res.result(ready.ok() ? http::status::ok : http::status::service_unavailable);
+    res.body() = ready.ok() ? "ok\n" : "not ready: " + ready.message() + "\n";
   } else {
     res.result(http::status::ok);
     res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
@@ -139,7 +139,7 @@ struct OpsServer::Impl {
 };
 
 OpsServer::OpsServer(std::string bind_address, uint16_t port, Metrics* metrics,
-                     std::function<bool()> healthy, std::function<bool()> ready)
+                     std::function<bool()> healthy, std::function<Status()> ready)
     : impl_(std::make_unique<Impl>()) {
   impl_->bind_address = std::move(bind_address);
   impl_->port = port;

@@ -1,7 +1,7 @@
 // The operator's operations endpoint: one HTTP/1.1 port serving
 //
 //   GET /healthz  200 "ok" while healthy() is true, else 500 "unhealthy"
-//   GET /readyz   200 "ok" while ready() is true, else 503 "not ready"
+//   GET /readyz   200 "ok" while ready() is OK, else 503 "not ready: <its message>"
 //   GET /metrics  200, Metrics::Render(), Content-Type "text/plain; version=0.0.4"
 //   anything else 404 (405 for a known path with a method other than GET/HEAD)
 //
@@ -11,7 +11,9 @@
 //
 // Thread-safety: Start(), Stop() and the destructor must not be called concurrently with each
 // other; port() may be called from any thread. The `healthy` and `ready` callbacks run on the
-// server thread, so they must be thread-safe and quick (read an atomic, do not do I/O).
+// server thread, so they must be thread-safe and quick (read an atomic, do not do I/O). ready()
+// says why when it fails, so that a probe's output names the cause (the operator's: which
+// informer has no live watch, since when, and its last error).
 #pragma once
 
 #include <cstdint>
@@ -28,9 +30,9 @@ class Metrics;
 class OpsServer {
  public:
   // `metrics` may be null (then /metrics serves only the process metrics of an empty registry)
-  // and must otherwise outlive the server. Null callbacks count as "true".
+  // and must otherwise outlive the server. Null callbacks count as healthy and ready.
   OpsServer(std::string bind_address, uint16_t port, Metrics* metrics,
-            std::function<bool()> healthy, std::function<bool()> ready);
+            std::function<bool()> healthy, std::function<Status()> ready);
   OpsServer(const OpsServer&) = delete;
   OpsServer& operator=(const OpsServer&) = delete;
   // Stops the server if it is running.

@@ -60,15 +60,33 @@ TEST_CASE("AMissingUserSecretSaysHowToFixIt", "[auth]") {
   SetMissingSecret(rp, &auth);
   CHECK(auth.error_reason == kReasonAuthSecretMissing);
   CHECK(auth.error ==
-        "Secret redis/mine (spec.auth.secretName) not found: create it with key \"password\", or "
-        "remove spec.auth.secretName to have one generated; the pair keeps the password it has "
-        "meanwhile");
+        "Secret redis/mine (spec.auth.secretName) not found: create it with key \"password\" and "
+        "the label redispair.io/auth=true, or remove spec.auth.secretName to have one generated; "
+        "the pair keeps the password it has meanwhile");
 }
 
 TEST_CASE("TheOperatorsPasswordIsReadFromItsOwnSecret", "[auth]") {
   CHECK(OperatorPasswordFromSecret(Secret({{"password", "aHVudGVyMg=="}})) == "hunter2");
   CHECK_FALSE(OperatorPasswordFromSecret(Secret({{"other", "aHVudGVyMg=="}})));
   CHECK_FALSE(OperatorPasswordFromSecret(Secret({{"password", ""}})));
+}
+
+TEST_CASE("AUserSecretIsUsableOnlyWithTheOptInLabel", "[auth]") {
+  RedisPair rp = DefaultPair();
+  rp.spec.auth_secret_name = "mine";
+  json secret = Secret({{"password", "c2VjcmV0"}});
+  CHECK_FALSE(OptedIn(secret));
+  secret["metadata"]["labels"] = {{"redispair.io/auth", "false"}};
+  CHECK_FALSE(OptedIn(secret));
+  secret["metadata"]["labels"] = {{"redispair.io/auth", "true"}};
+  CHECK(OptedIn(secret));
+  AuthState refused;
+  refused.password = "old";
+  SetNotOptedIn(rp, &refused);
+  CHECK(refused.password.empty());
+  CHECK(refused.error_reason == kReasonAuthSecretNotOptedIn);
+  CHECK(refused.error.find("kubectl label secret mine -n redis redispair.io/auth=true") !=
+        std::string::npos);
 }
 
 TEST_CASE("GeneratedPasswordsAre32AlphanumericCharacters", "[auth]") {

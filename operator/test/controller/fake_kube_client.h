@@ -1,12 +1,18 @@
-// A KubeClient that keeps objects in memory and records every call, for tests of the reconciler
-// and the controller. It answers as the API server would (NotFound, AlreadyExists), and fails a
-// call on request: fail["apply statefulsets"] = Status::InvalidArgument(...).
+// A KubeClient that keeps objects in memory and records every call, for tests of the reconciler,
+// the controller and the event recorder. It answers as the API server would (NotFound,
+// AlreadyExists), and fails a call on request: fail["apply statefulsets"] =
+// Status::InvalidArgument(...). Watches block until the test pushes an event (PushWatchEvent) or
+// shuts the fake down (Shutdown), as an API server that stays quiet would.
 //
-// Not thread-safe: one test thread drives it.
+// Thread-safety: its calls may come from any thread (a running Controller). The public fields are
+// for a test to set up and read while no other thread calls the fake; the accessors lock.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -35,21 +41,56 @@ class FakeKubeClient : public kube::KubeClient {
 
   // The calls with this verb ("apply", ...), in order.
   std::vector<Call> CallsOf(const std::string& verb) const {
+    std::lock_guard<std::mutex> lock(mu_);
     std::vector<Call> out;
     for (const Call& c : calls) {
       if (c.verb == verb) out.push_back(c);
     }
     return out;
   }
-  // Calls that write: everything but get and list.
+  // Calls that write: everything but get, list and watch.
   size_t Writes() const {
+    std::lock_guard<std::mutex> lock(mu_);
     size_t n = 0;
-    for (const Call& c : calls) n += c.verb != "get" && c.verb != "list" ? 1 : 0;
+    for (const Call& c : calls) {
+      n += c.verb != "get" && c.verb != "list" && c.verb != "watch" ? 1 : 0;
+    }
     return n;
+  }
+
+  // The stored object, or null.
+  nlohmann::json Object(const kube::Resource& resource, const std::string& key) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto r = objects.find(resource);
+    if (r == objects.end()) return nullptr;
+    auto it = r->second.find(key);
+    return it == r->second.end() ? nlohmann::json() : it->second;
+  }
+  // How many pushed watch events of `resource` its watch handler has returned from.
+  size_t WatchEventsHandled(const kube::Resource& resource) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = handled_.find(resource);
+    return it == handled_.end() ? 0 : it->second;
+  }
+
+  // Hands a watch event ("ADDED", "MODIFIED", "DELETED") of `resource` to its running watch, or
+  // to the next one.
+  void PushWatchEvent(const kube::Resource& resource, const std::string& type,
+                      const nlohmann::json& object) {
+    std::lock_guard<std::mutex> lock(mu_);
+    watch_lines_[resource].push_back(nlohmann::json{{"type", type}, {"object", object}}.dump());
+    watch_cv_.notify_all();
+  }
+  // Ends every watch, now and later, with Cancelled (as ApiClient::Shutdown does).
+  void Shutdown() {
+    std::lock_guard<std::mutex> lock(mu_);
+    shut_down_ = true;
+    watch_cv_.notify_all();
   }
 
   StatusOr<nlohmann::json> Get(const kube::Resource& resource, std::string_view ns,
                                std::string_view name) override {
+    std::lock_guard<std::mutex> lock(mu_);
     const std::string key = Key(resource, ns, name);
     if (Status s = Record("get", resource, key, {}); !s.ok()) return s;
     auto it = objects[resource].find(key);
@@ -59,6 +100,7 @@ class FakeKubeClient : public kube::KubeClient {
 
   StatusOr<nlohmann::json> List(const kube::Resource& resource, std::string_view,
                                 const kube::ListOptions&) override {
+    std::lock_guard<std::mutex> lock(mu_);
     if (Status s = Record("list", resource, "", {}); !s.ok()) return s;
     nlohmann::json items = nlohmann::json::array();
     for (const auto& [key, object] : objects[resource]) items.push_back(object);
@@ -67,6 +109,7 @@ class FakeKubeClient : public kube::KubeClient {
 
   StatusOr<nlohmann::json> Create(const kube::Resource& resource,
                                   const nlohmann::json& object) override {
+    std::lock_guard<std::mutex> lock(mu_);
     const std::string key = KeyOf(resource, object);
     if (Status s = Record("create", resource, key, object); !s.ok()) return s;
     if (objects[resource].count(key) > 0) return Status::AlreadyExists(key + " already exists");
@@ -75,6 +118,7 @@ class FakeKubeClient : public kube::KubeClient {
 
   StatusOr<nlohmann::json> Apply(const kube::Resource& resource, const nlohmann::json& object,
                                  const kube::ApplyOptions&) override {
+    std::lock_guard<std::mutex> lock(mu_);
     const std::string key = KeyOf(resource, object);
     if (Status s = Record("apply", resource, key, object); !s.ok()) return s;
     return Store(resource, key, object);
@@ -82,25 +126,40 @@ class FakeKubeClient : public kube::KubeClient {
 
   StatusOr<nlohmann::json> ApplyStatus(const kube::Resource& resource, const nlohmann::json& object,
                                        const kube::ApplyOptions&) override {
+    std::lock_guard<std::mutex> lock(mu_);
     const std::string key = KeyOf(resource, object);
     if (Status s = Record("apply status", resource, key, object); !s.ok()) return s;
     auto it = objects[resource].find(key);
     if (it == objects[resource].end()) return Status::NotFound(key + " not found");
     it->second["status"] = object["status"];
+    it->second["metadata"]["resourceVersion"] = std::to_string(++version_);
     return it->second;
   }
 
   Status Delete(const kube::Resource& resource, std::string_view ns, std::string_view name,
                 const kube::DeleteOptions& options) override {
+    std::lock_guard<std::mutex> lock(mu_);
     const std::string key = Key(resource, ns, name);
     if (Status s = Record("delete", resource, key, {}, options); !s.ok()) return s;
     if (objects[resource].erase(key) == 0) return Status::NotFound(key + " not found");
     return Status::Ok();
   }
 
-  Status Watch(const kube::Resource&, std::string_view, const kube::WatchOptions&,
-               const kube::WatchLineHandler&) override {
-    return Status::Unavailable("the fake does not watch");
+  Status Watch(const kube::Resource& resource, std::string_view, const kube::WatchOptions&,
+               const kube::WatchLineHandler& on_line) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    calls.push_back({"watch", resource, "", {}, {}});
+    for (;;) {
+      watch_cv_.wait(lock, [&] { return shut_down_ || !watch_lines_[resource].empty(); });
+      if (shut_down_) return Status::Cancelled("the fake was shut down");
+      const std::string line = watch_lines_[resource].front();
+      watch_lines_[resource].pop_front();
+      lock.unlock();
+      const bool more = on_line(line);
+      lock.lock();
+      ++handled_[resource];
+      if (!more) return Status::Cancelled("the handler stopped the watch");
+    }
   }
 
  private:
@@ -175,6 +234,11 @@ class FakeKubeClient : public kube::KubeClient {
   }
 
   int version_ = 0;
+  mutable std::mutex mu_;
+  std::condition_variable watch_cv_;
+  std::map<kube::Resource, std::deque<std::string>> watch_lines_;  // guarded by mu_
+  std::map<kube::Resource, size_t> handled_;                       // guarded by mu_
+  bool shut_down_ = false;                                         // guarded by mu_
 };
 
 }  // namespace redispair::testing

@@ -66,13 +66,33 @@ TEST_CASE("AllHealthyMeansReady") {
   CHECK(s["endpoints"]["replica"] == "192.168.49.3:32401");
   CHECK(s["replication"]["linkStatus"] == "up");
   CHECK(s["replication"]["connectedReplicas"] == 1);
-  CHECK(s["replication"]["lagBytes"] == 0);  // 10 bytes rounds down to 0 KiB
+  CHECK(s["replication"]["lag"] == "InSync");
+  CHECK_FALSE(s["replication"].contains("lagBytes"));
 }
 
-TEST_CASE("LagIsReportedInWholeKiB") {
+TEST_CASE("LagIsReportedAsABucketNotInBytes") {
   Observation o = Healthy();
-  o.replication.master->slave0_offset = 5000 - 3000;
-  CHECK(ComputeStatus(DefaultPair(), o)["replication"]["lagBytes"] == 2048);
+  const json quiet = ComputeStatus(DefaultPair(), o);
+  // Any lag within the bucket gives the same status, so a probe under write load writes nothing.
+  o.replication.master->slave0_offset = o.replication.master->master_repl_offset - 3'000'000;
+  CHECK(ComputeStatus(DefaultPair(), o) == quiet);
+  o.replication.master->slave0_offset = o.replication.master->master_repl_offset - (10 << 20);
+  CHECK(ComputeStatus(DefaultPair(), o)["replication"]["lag"] == "Behind");
+  o.replication.master->slave0_offset = o.replication.master->master_repl_offset - (100 << 20);
+  CHECK(ComputeStatus(DefaultPair(), o)["replication"]["lag"] == "FarBehind");
+}
+
+TEST_CASE("ConflictsAreReportedBeforeWhatTheyCause") {
+  Observation o = Healthy();
+  o.node_port_conflict = "NodePort 32401 of Service redis/redis-replica is already used by ...";
+  CHECK(Cond(ComputeStatus(DefaultPair(), o), kCondReady)["reason"] == "NodePortConflict");
+  o.child_conflict = "Service redis/redis-master already exists and is not this RedisPair's";
+  const json s = ComputeStatus(DefaultPair(), o);
+  CHECK(Cond(s, kCondReady)["reason"] == "ChildConflict");
+  CHECK(Cond(s, kCondReady)["message"] == o.child_conflict);
+  o.auth_error = "Secret redis/mine does not carry the label";
+  o.auth_reason = "AuthSecretNotOptedIn";
+  CHECK(Cond(ComputeStatus(DefaultPair(), o), kCondReady)["reason"] == "AuthSecretNotOptedIn");
 }
 
 TEST_CASE("MissingMasterPodExplainsItself") {

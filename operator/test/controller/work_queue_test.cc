@@ -111,13 +111,20 @@ TEST_CASE("TokenBucketAllowsBurstThenPaces") {
 }
 
 TEST_CASE("AddRateLimitedBacksOffAndCountsRequeues") {
-  WorkQueue q;
-  q.AddRateLimited("k");
-  q.AddRateLimited("k");
+  WorkQueue q(WorkQueueOptions{.base_delay = 100ms, .max_delay = 1s});
+  // Each failure waits twice as long as the one before: 100 ms, then 200 ms.
+  for (const auto delay : {100ms, 200ms}) {
+    const auto start = Clock::now();
+    q.AddRateLimited("k");
+    CHECK(q.Len() == 0);  // not ready at once
+    auto k = q.Get();
+    REQUIRE(k);
+    const auto waited = Clock::now() - start;
+    CHECK(waited >= delay);
+    CHECK(waited < delay + 2s);  // generous: the machine may be busy
+    q.Done(*k);
+  }
   CHECK(q.NumRequeues("k") == 2);
-  auto k = q.Get();
-  REQUIRE(k);
-  q.Done(*k);
   q.Forget("k");
   CHECK(q.NumRequeues("k") == 0);
 }

@@ -118,6 +118,19 @@ TEST_CASE("AFlappingObjectCannotFloodTheApiServer", "[events]") {
   CHECK(f.Count("create") == static_cast<size_t>(kBurst) + 2);
 }
 
+TEST_CASE("AnEventHeldBackByTheRateLimitIsCreatedWhenItRecurs", "[events]") {
+  Fixture f;
+  for (int i = 0; i < kBurst; ++i) f.Record(kPair, "NotReady", "flap " + std::to_string(i));
+  f.Record(kPair, "ChildConflict", "held back");  // no token left: dropped, so no Event exists
+  REQUIRE(f.Count("create") == static_cast<size_t>(kBurst));
+  f.now += kRefillInterval;
+  f.Record(kPair, "ChildConflict", "held back");
+  // A series update would patch an Event that was never written: it must be a create.
+  CHECK(f.Count("create") == static_cast<size_t>(kBurst) + 1);
+  CHECK(f.Count("apply") == 0);
+  CHECK(f.client.CallsOf("create").back().body["note"] == "held back");
+}
+
 TEST_CASE("ARefusedEventIsDroppedAndItsRepeatCreatesItAgain", "[events]") {
   Fixture f;
   f.client.fail["create events"] = Status::PermissionDenied("events is forbidden");

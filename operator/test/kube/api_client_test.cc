@@ -45,13 +45,10 @@ bool EchoTarget(const TestRequest& req, TestSocket& socket) {
 std::vector<std::string> CollectWatch(ApiClient& client, const std::string& target,
                                       std::chrono::milliseconds idle, Status* status) {
   std::vector<std::string> lines;
-  *status = client.Watch(
-      target,
-      [&](std::string_view line) {
-        lines.emplace_back(line);
-        return true;
-      },
-      idle);
+  *status = client.Watch(target, {.idle_timeout = idle}, [&](std::string_view line) {
+    lines.emplace_back(line);
+    return true;
+  });
   return lines;
 }
 
@@ -287,9 +284,12 @@ TEST_CASE("WatchWithHttp410IsGone", "[api_client][watch]") {
     return true;
   });
   ApiClient client(ConfigFor(server), nullptr);
-  Status status;
-  CollectWatch(client, "/api/v1/pods?watch=1&resourceVersion=1", 5s, &status);
+  bool opened = false;
+  Status status =
+      client.Watch("/api/v1/pods?watch=1&resourceVersion=1", {.on_open = [&] { opened = true; }},
+                   [](std::string_view) { return true; });
   CHECK(status.IsGone());
+  CHECK_FALSE(opened);  // only a 200 opens a watch
   CHECK_THAT(status.message(), Catch::Contains("too old resource version"));
 }
 
@@ -324,6 +324,58 @@ TEST_CASE("WatchIdleTimeoutIsUnavailable", "[api_client][watch]") {
   CHECK(elapsed < 2s);
 }
 
+TEST_CASE("WatchOpenTimeoutBoundsAServerThatAcceptsButNeverAnswers", "[api_client][watch]") {
+  TestHttpServer server([&](const TestRequest&, TestSocket&) {
+    server.WaitForStop(10s);  // the request was read; no header ever comes
+    return false;
+  });
+  ApiClient client(ConfigFor(server), nullptr);
+  bool opened = false;
+  const auto start = SteadyClock::now();
+  Status status =
+      client.Watch("/api/v1/pods?watch=1",
+                   {.open_timeout = 300ms, .idle_timeout = 60s, .on_open = [&] { opened = true; }},
+                   [](std::string_view) { return true; });
+  const auto elapsed = SteadyClock::now() - start;
+  CHECK(status.code() == Status::Code::kUnavailable);
+  CHECK_THAT(status.message(), Catch::Contains("timed out after 300 ms"));
+  CHECK_FALSE(opened);
+  CHECK(elapsed >= 290ms);
+  CHECK(elapsed < 2s);  // not the 60 s idle timeout
+}
+
+TEST_CASE("WatchOpenTimeoutDoesNotBoundTheStream", "[api_client][watch]") {
+  TestHttpServer server([&](const TestRequest&, TestSocket& socket) {
+    WriteRaw(socket, ChunkedHeader());
+    for (int i = 0; i < 3; ++i) {
+      std::this_thread::sleep_for(300ms);  // each gap longer than the open timeout
+      WriteRaw(socket, Chunk("{\"n\":" + std::to_string(i) + "}\n"));
+    }
+    WriteRaw(socket, "0\r\n\r\n");
+    return true;
+  });
+  ApiClient client(ConfigFor(server), nullptr);
+  std::vector<std::string> seen;
+  Status status = client.Watch(
+      "/api/v1/pods?watch=1",
+      {.open_timeout = 200ms, .idle_timeout = 5s, .on_open = [&] { seen.emplace_back("open"); }},
+      [&](std::string_view line) {
+        seen.emplace_back(line);
+        return true;
+      });
+  CHECK(status.ok());
+  CHECK(seen == std::vector<std::string>{"open", "{\"n\":0}", "{\"n\":1}", "{\"n\":2}"});
+}
+
+TEST_CASE("WatchBoundsLeaveRoomForBookmarksAndStayWithinNinetySeconds", "[api_client][watch]") {
+  // A healthy watch hears a bookmark every ~62 s; a dead one must be found, and replaced or
+  // reported, within 90 s (issue 12).
+  CHECK(kWatchIdleTimeout >= kBookmarkInterval + 10s);
+  CHECK(kWatchLivenessBound <= 90s);
+  CHECK(WatchStreamOptions{}.idle_timeout == kWatchIdleTimeout);
+  CHECK(WatchStreamOptions{}.open_timeout == kWatchOpenTimeout);
+}
+
 TEST_CASE("WatchStopsWhenCallbackReturnsFalse", "[api_client][watch]") {
   TestHttpServer server([&](const TestRequest&, TestSocket& socket) {
     WriteRaw(socket, ChunkedHeader() + Chunk("{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n"));
@@ -332,13 +384,10 @@ TEST_CASE("WatchStopsWhenCallbackReturnsFalse", "[api_client][watch]") {
   });
   ApiClient client(ConfigFor(server), nullptr);
   int calls = 0;
-  Status status = client.Watch(
-      "/api/v1/pods?watch=1",
-      [&](std::string_view) {
-        ++calls;
-        return calls < 2;
-      },
-      5s);
+  Status status = client.Watch("/api/v1/pods?watch=1", {.idle_timeout = 5s}, [&](std::string_view) {
+    ++calls;
+    return calls < 2;
+  });
   CHECK(status.IsCancelled());
   CHECK(calls == 2);
 }
@@ -355,8 +404,8 @@ TEST_CASE("ShutdownInterruptsABlockedWatchPromptly", "[api_client][watch]") {
   Status status;
   std::atomic<bool> returned{false};
   std::thread watcher([&] {
-    status = client.Watch(
-        "/api/v1/pods?watch=1", [](std::string_view) { return true; }, 60s);
+    status = client.Watch("/api/v1/pods?watch=1", {.idle_timeout = 60s},
+                          [](std::string_view) { return true; });
     returned = true;
   });
   while (!streaming) std::this_thread::sleep_for(5ms);
@@ -405,10 +454,7 @@ TEST_CASE("RequestsAndWatchesAreCountedInMetrics", "[api_client][metrics]") {
   for (int i = 0; i < 3; ++i) REQUIRE(client.Request("GET", "/g").ok());
   REQUIRE(client.Request("PATCH", "/p", "{}").ok());
   REQUIRE(client.Request("DELETE", "/d").ok());
-  REQUIRE(client
-              .Watch(
-                  "/w?watch=1", [](std::string_view) { return true; }, 5s)
-              .ok());
+  REQUIRE(client.Watch("/w?watch=1", {}, [](std::string_view) { return true; }).ok());
 
   CHECK(metrics.Get("redispair_api_requests_total", {{"method", "GET"}, {"code", "200"}}) == 3);
   CHECK(metrics.Get("redispair_api_requests_total", {{"method", "PATCH"}, {"code", "200"}}) == 1);

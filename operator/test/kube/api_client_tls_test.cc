@@ -242,13 +242,11 @@ TEST_CASE("TlsWatchStreamsLinesAndShutdownInterruptsIt", "[api_client][tls][watc
   std::vector<std::string> lines;
   Status status;
   std::thread watcher([&] {
-    status = client.Watch(
-        "/api/v1/pods?watch=1",
-        [&](std::string_view line) {
+    status =
+        client.Watch("/api/v1/pods?watch=1", {.idle_timeout = 60s}, [&](std::string_view line) {
           lines.emplace_back(line);
           return true;
-        },
-        60s);
+        });
   });
   while (!sent) std::this_thread::sleep_for(5ms);
   std::this_thread::sleep_for(100ms);

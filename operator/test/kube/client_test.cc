@@ -219,13 +219,15 @@ TEST_CASE("WatchAsksForBookmarksFromAVersionAndDeliversLines", "[client]") {
                               {.resource_version = "42",
                                .label_selector = "a=b",
                                .timeout_seconds = 300,
-                               .idle_timeout = std::chrono::seconds(5)},
+                               .idle_timeout = std::chrono::seconds(5),
+                               .on_open = [&] { lines.emplace_back("(open)"); }},
                               [&](std::string_view line) {
                                 lines.emplace_back(line);
                                 return true;
                               });
   CHECK(s.ok());
-  CHECK(lines == std::vector<std::string>{R"({"type":"ADDED"})", R"({"type":"BOOKMARK"})"});
+  CHECK(lines ==
+        std::vector<std::string>{"(open)", R"({"type":"ADDED"})", R"({"type":"BOOKMARK"})"});
   CHECK(f.Only().target() ==
         "/api/v1/namespaces/redis/services?watch=1&allowWatchBookmarks=true&resourceVersion=42"
         "&timeoutSeconds=300&labelSelector=a%3Db");

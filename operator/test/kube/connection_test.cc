@@ -1,7 +1,17 @@
-// ParseServerUrl: the part of the internal connection layer that is pure.
+// ParseServerUrl, the part of the internal connection layer that is pure; and the socket options
+// every connection gets.
 #include "kube/connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <chrono>
+
 #include <catch2/catch.hpp>
+
+#include "kube/api_client.h"
+#include "test_http_server.h"
 
 namespace redispair::kube {
 namespace {
@@ -39,6 +49,32 @@ TEST_CASE("MalformedServerUrlsAreRejected", "[connection]") {
     CAPTURE(bad);
     CHECK(ParseServerUrl(bad).status().code() == Status::Code::kInvalidArgument);
   }
+}
+
+int IntOption(int fd, int level, int option) {
+  int value = -1;
+  socklen_t size = sizeof(value);
+  REQUIRE(::getsockopt(fd, level, option, &value, &size) == 0);
+  return value;
+}
+
+TEST_CASE("EveryConnectionHasTcpKeepAliveWithOurTimings", "[connection]") {
+  testing::TestHttpServer server(
+      [](const testing::TestRequest&, testing::TestSocket&) { return false; });
+  StatusOr<ServerUrl> url = ParseServerUrl(server.url());
+  REQUIRE(url.ok());
+  Connection conn(*url, nullptr);
+  CHECK(conn.native_handle() == -1);
+  REQUIRE(conn.Connect(Clock::now() + std::chrono::seconds(5)).ok());
+  const int fd = conn.native_handle();
+  REQUIRE(fd >= 0);
+  CHECK(IntOption(fd, SOL_SOCKET, SO_KEEPALIVE) == 1);
+  CHECK(IntOption(fd, IPPROTO_TCP, TCP_KEEPIDLE) == kKeepAliveIdleSeconds);
+  CHECK(IntOption(fd, IPPROTO_TCP, TCP_KEEPINTVL) == kKeepAliveIntervalSeconds);
+  CHECK(IntOption(fd, IPPROTO_TCP, TCP_KEEPCNT) == kKeepAliveProbes);
+  // A vanished peer is found before the watch idle timeout would find it.
+  CHECK(std::chrono::seconds(kKeepAliveIdleSeconds + kKeepAliveIntervalSeconds * kKeepAliveProbes) <
+        kWatchIdleTimeout);
 }
 
 }  // namespace

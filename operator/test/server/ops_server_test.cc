@@ -50,15 +50,19 @@ TEST_CASE("OpsServerAnswersProbesAndMetricsOnAnEphemeralPort", "[ops_server]") {
   std::atomic<bool> healthy{true};
   std::atomic<bool> ready{false};
   OpsServer server(
-      "127.0.0.1", 0, &metrics, [&] { return healthy.load(); }, [&] { return ready.load(); });
+      "127.0.0.1", 0, &metrics, [&] { return healthy.load(); },
+      [&] { return ready ? Status::Ok() : Status::Unavailable("pods: no live watch for 91 s"); });
   REQUIRE(server.Start().ok());
   REQUIRE(server.port() != 0);
 
   CHECK(Get(server.port(), "/healthz").status == 200);
   CHECK(Get(server.port(), "/healthz").body == "ok\n");
-  CHECK(Get(server.port(), "/readyz").status == 503);
+  const Reply unready = Get(server.port(), "/readyz");
+  CHECK(unready.status == 503);
+  CHECK(unready.body == "not ready: pods: no live watch for 91 s\n");  // the probe says why
   ready = true;
   CHECK(Get(server.port(), "/readyz").status == 200);
+  CHECK(Get(server.port(), "/readyz").body == "ok\n");
   healthy = false;
   CHECK(Get(server.port(), "/healthz").status == 500);
 

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Helpers for the end-to-end tests in test/e2e/: the real two-node cluster of test/cluster/ (cluster-up.sh), the
+# Helpers for the end-to-end tests in test/e2e/: the real two-node cluster of localcluster/ (cluster-up.sh), the
 # operator deployed as a Deployment from its image, the RedisPair of deploy/redispair.yaml, and Redis reached
 # from the host through the NodePorts, as a developer would.
 #
@@ -30,6 +30,9 @@
 : "${E2E_DELETE_TIMEOUT:=180}"     # a namespace from an earlier run is gone
 : "${E2E_LOCK_WAIT:=1800}"         # another suite holds namespace redis of the cluster
 : "${E2E_LOCK_HOLD:=3600}"         # the longest this suite holds it
+: "${E2E_LOAD_SECONDS:=120}"       # the write load of the quiet-status test, and its rate: keys of 1 KiB per
+: "${E2E_LOAD_KEYS:=1000}"         # chunk (about 1 MiB), chunks a second
+: "${E2E_LOAD_CHUNKS_PER_SECOND:=2}"
 # The operator Deployment applied; a changed copy can be tried without editing deploy/.
 : "${E2E_OPERATOR_MANIFEST:=}"
 
@@ -37,14 +40,14 @@
 REDISPAIR_E2E_LOADED=1
 
 REDISPAIR_E2E_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
-# shellcheck source=test/cluster/lib/cluster.sh
-source "${REDISPAIR_E2E_ROOT}/test/cluster/lib/cluster.sh"
-# shellcheck source=test/cluster/lib/network.sh
-source "${REDISPAIR_E2E_ROOT}/test/cluster/lib/network.sh"
-# shellcheck source=test/cluster/lib/node.sh
-source "${REDISPAIR_E2E_ROOT}/test/cluster/lib/node.sh"
-# shellcheck source=test/cluster/lib/addons.sh
-source "${REDISPAIR_E2E_ROOT}/test/cluster/lib/addons.sh"
+# shellcheck source=localcluster/lib/cluster.sh
+source "${REDISPAIR_E2E_ROOT}/localcluster/lib/cluster.sh"
+# shellcheck source=localcluster/lib/network.sh
+source "${REDISPAIR_E2E_ROOT}/localcluster/lib/network.sh"
+# shellcheck source=localcluster/lib/node.sh
+source "${REDISPAIR_E2E_ROOT}/localcluster/lib/node.sh"
+# shellcheck source=localcluster/lib/addons.sh
+source "${REDISPAIR_E2E_ROOT}/localcluster/lib/addons.sh"
 # shellcheck source=test/integration/helpers.bash
 source "${REDISPAIR_E2E_ROOT}/test/integration/helpers.bash"
 
@@ -63,7 +66,7 @@ redispair::e2e::ensure_cluster() {
   KUBECONFIG="$(redispair::cp::kubeconfig)"
   local log="${BATS_FILE_TMPDIR:-/tmp}/cluster-up.log" start
   start="$(redispair::process::now)"
-  if ! "${REDISPAIR_E2E_ROOT}/test/cluster/cluster-up.sh" >"${log}" 2>&1; then
+  if ! "${REDISPAIR_E2E_ROOT}/localcluster/cluster-up.sh" >"${log}" 2>&1; then
     tail -n 40 "${log}" >&2
     return 1
   fi

@@ -10,7 +10,9 @@
 #   redispair::op::metric NAME              prints the sum of a metric's samples from /metrics
 #   redispair::op::log                      path of the operator's log
 #
-# Constants: REDISPAIR_OP_PORT (ops port, default 18480), REDISPAIR_BIN (the redispair binary).
+# Constants: REDISPAIR_OP_PORT (ops port, default 18480), REDISPAIR_BIN (the redispair binary),
+# REDISPAIR_OP_SERVER (the API server URL the operator is given; default the admin kubeconfig's, a test
+# may put a proxy in between).
 
 [[ -n "${REDISPAIR_OP_LOADED:-}" ]] && return 0
 REDISPAIR_OP_LOADED=1
@@ -32,7 +34,10 @@ redispair::op::sa_kubeconfig() {
   local token ca server
   token="$(redispair::test::kubectl -n "${ns}" create token redispair-operator --duration=2h)"
   ca="$(redispair::test::kubectl config view --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')"
-  server="$(redispair::test::kubectl config view --raw -o jsonpath='{.clusters[0].cluster.server}')"
+  server="${REDISPAIR_OP_SERVER:-}"
+  if [[ -z "${server}" ]]; then
+    server="$(redispair::test::kubectl config view --raw -o jsonpath='{.clusters[0].cluster.server}')"
+  fi
   cat >"${file}" <<KUBECONFIG
 apiVersion: v1
 kind: Config

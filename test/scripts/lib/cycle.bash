@@ -1,11 +1,13 @@
 # shellcheck shell=bash
 # Helpers for test/scripts/cycle.bats: the developer scripts, from 00 to 99, against the real two-node test
-# cluster of test/cluster/ (control plane + node-a + node-b with kubelet, kube-proxy, CoreDNS and local storage),
-# reached through its minikube shim test/cluster/bin/minikube, exactly as a developer reaches minikube. 00 creates
+# cluster of localcluster/ (control plane + node-a + node-b with kubelet, kube-proxy, CoreDNS and local storage),
+# reached through its minikube shim localcluster/bin/minikube, exactly as a developer reaches minikube. 00 creates
 # the shim's profile "redispair" (a fresh cluster) and 99 deletes it (the cluster goes with it).
 #
 #   rp::cycle::env              exports KUBECONFIG, PATH (shim and pinned kubectl first), MINIKUBE_PROFILE,
 #                               KUBE_CONTEXT, XDG_STATE_HOME, CONTAINER_TOOL; starts nothing
+#   rp::cycle::cluster_up       runs localcluster/cluster-up.sh (idempotent: a running cluster is reused), for
+#                               the suites that need the cluster but not minikube (host-access.bats); no profile
 #   rp::cycle::k ARGS...        kubectl in namespace redis of the test cluster
 #   rp::cycle::password         the Redis password from Secret redis-auth
 #   rp::cycle::cli HOST:PORT ARGS...   redis-cli against HOST:PORT with that password
@@ -25,37 +27,48 @@
 : "${RP_CYCLE_LOCK_HOLD:=3600}"
 
 rp::cycle::env() {
-  if [[ ! -x "${RP_ROOT}/test/cluster/cluster-up.sh" || ! -x "${RP_ROOT}/test/cluster/bin/minikube" ]]; then
-    echo "the two-node test cluster (test/cluster/cluster-up.sh, test/cluster/bin/minikube) is not in this checkout" >&2
+  if [[ ! -x "${RP_ROOT}/localcluster/cluster-up.sh" || ! -x "${RP_ROOT}/localcluster/bin/minikube" ]]; then
+    echo "the two-node test cluster (localcluster/cluster-up.sh, localcluster/bin/minikube) is not in this checkout" >&2
     return 1
   fi
-  # shellcheck source=test/cluster/versions.sh
-  source "${RP_ROOT}/test/cluster/versions.sh"
-  # shellcheck source=test/cluster/lib/cluster.sh
-  source "${RP_ROOT}/test/cluster/lib/cluster.sh"
+  # shellcheck source=localcluster/versions.sh
+  source "${RP_ROOT}/localcluster/versions.sh"
+  # shellcheck source=localcluster/lib/cluster.sh
+  source "${RP_ROOT}/localcluster/lib/cluster.sh"
   export KUBECONFIG="${REDISPAIR_CLUSTER_DIR}/kubeconfig"
-  export PATH="${RP_ROOT}/test/cluster/bin:${K8S_BIN_DIR}:${PATH}"
+  export PATH="${RP_ROOT}/localcluster/bin:${K8S_BIN_DIR}:${PATH}"
   # The test cluster's kubeconfig context is "redispair", the scripts' default profile/context name.
   export MINIKUBE_PROFILE=redispair KUBE_CONTEXT=redispair
   export XDG_STATE_HOME="${BATS_FILE_TMPDIR}/state"
   # podman needs the host network for apt inside image builds on these machines (design.md), and the base
   # image is the one cluster-up.sh built locally (no registry to pull from), in the podman store and with the
-  # settings of test/cluster/lib/images.sh (REDISPAIR_PODMAN_ROOT): 01 builds with a `podman` that uses them.
-  mkdir -p "${BATS_FILE_TMPDIR}/bin"
-  cat >"${BATS_FILE_TMPDIR}/bin/podman" <<PODMAN
+  # settings of localcluster/lib/images.sh (REDISPAIR_PODMAN_ROOT): 01 builds with a `podman` that uses them.
+  # Its own directory: test/scripts/lib/clean.bash fills ${BATS_FILE_TMPDIR}/bin with symlinks to the system's
+  # commands, and writing this file through such a link would replace the system's podman.
+  local bin="${BATS_FILE_TMPDIR}/cycle-bin"
+  mkdir -p "${bin}"
+  cat >"${bin}/podman" <<PODMAN
 #!/usr/bin/env bash
 set -o errexit -o nounset -o pipefail
 for lib in versions.sh lib/cluster.sh lib/network.sh lib/node.sh lib/images.sh; do
-  source "${RP_ROOT}/test/cluster/\${lib}"
+  source "${RP_ROOT}/localcluster/\${lib}"
 done
 # The real podman: this directory off PATH.
-PATH="\$(tr ':' '\\n' <<<"\${PATH}" | grep -vx "${BATS_FILE_TMPDIR}/bin" | paste -sd: -)"
+PATH="\$(tr ':' '\\n' <<<"\${PATH}" | grep -vx "${bin}" | paste -sd: -)"
 redispair::images::podman "\$@"
 PODMAN
-  chmod +x "${BATS_FILE_TMPDIR}/bin/podman"
-  export PATH="${BATS_FILE_TMPDIR}/bin:${PATH}"
+  chmod +x "${bin}/podman"
+  export PATH="${bin}:${PATH}"
   export CONTAINER_TOOL=podman CONTAINER_BUILD_ARGS="--network host --pull=never"
   export NO_COLOR=1
+}
+
+rp::cycle::cluster_up() {
+  local log="${BATS_FILE_TMPDIR}/cluster-up.log"
+  if ! "${RP_ROOT}/localcluster/cluster-up.sh" >"${log}" 2>&1; then
+    tail -n 40 "${log}" >&2
+    return 1
+  fi
 }
 
 rp::cycle::default_classes() {

@@ -10,10 +10,12 @@
 #                                          it is not filled by read -a or mapfile. Guarded forms pass:
 #                                          ${a[@]+"${a[@]}"}, ${a[*]:-x}, ${a[*]-x}, ${#a[@]}.
 #   rp::portability::bash4 FILE...         bash 4+ features (mapfile, associative arrays, ${x,,}, |&, &>>, local -n,
-#                                          [[ -v, EPOCHREALTIME, wait -n, {fd}> redirections, ;& ...)
+#                                          [[ -v, wait -n, {fd}> redirections, ;& ...; EPOCHREALTIME unless the
+#                                          file tests for it with ${EPOCHREALTIME:-} first)
 #   rp::portability::gnu_tools FILE...     GNU-only tool flags and tools macOS lacks (sed -i, date +%N, readlink -f,
 #                                          grep -P, base64 -d, nc -w, timeout, stat -c, xargs -r, find -printf,
-#                                          sha256sum without a shasum fallback, ...)
+#                                          sha256sum without a shasum fallback, setsid/flock/nproc/getent
+#                                          unless the line tests for them with command -v, ...)
 
 # The patterns: extended regular expressions (grep -E) and what to do instead, separated by a tab.
 rp::portability::_bash4_patterns() {
@@ -25,7 +27,6 @@ rp::portability::_bash4_patterns() {
 &>>	bash 4: use >>FILE 2>&1
 (declare|local|typeset)[[:space:]]+-[a-zA-Z]*n[[:space:]]	bash 4.3: namerefs; use printf -v or eval
 \[\[[[:space:]]+-v[[:space:]]	bash 4.2: [[ -v ]]; use [[ -n "${x+set}" ]]
-EPOCH(REALTIME|SECONDS)	bash 5: use SECONDS or date +%s
 wait[[:space:]]+-n	bash 4.3: wait -n
 (^|[[:space:]])[0-9]*\{[A-Za-z_][A-Za-z0-9_]*\}[<>]	bash 4.1: {fd}> redirection; use a fixed fd
 (declare|local|typeset)[[:space:]]+-[a-zA-Z]*g	bash 4.2: declare -g
@@ -56,7 +57,6 @@ rp::portability::_gnu_patterns() {
 (^|[^[:alnum:]_-])wc[[:space:]]+-[a-zA-Z]*L	wc -L: GNU only
 (^|[^[:alnum:]_-])head[[:space:]]+-n[[:space:]]*-[0-9]	head -n -N: GNU only
 (^|[^[:alnum:]_-])du[[:space:]]+-[a-zA-Z]*b	du -b: GNU only
-(^|[^[:alnum:]_-])(nproc|setsid|flock|getent)([[:space:]]|$)	not on macOS
 (^|[^[:alnum:]_-])cp[[:space:]]+(-[a-zA-Z]*t|--target)	cp -t: GNU only
 (gensub|strftime|systime|asort|PROCINFO)\(	gawk only: macOS has BSD awk
 PATTERNS
@@ -86,7 +86,18 @@ rp::portability::_grep() {
   done
 }
 
-rp::portability::bash4() { rp::portability::_grep "$(rp::portability::_bash4_patterns)" "$@"; }
+rp::portability::bash4() {
+  rp::portability::_grep "$(rp::portability::_bash4_patterns)" "$@"
+  local file hit
+  for file in "$@"; do
+    # EPOCHREALTIME/EPOCHSECONDS are bash 5. Fine in a file that tests for them first, with a fallback
+    # (redispair::process::now: [[ -n "${EPOCHREALTIME:-}" ]], else date +%s).
+    grep -qE '\$\{EPOCH(REALTIME|SECONDS):?[-+]' "${file}" && continue
+    while IFS= read -r hit; do
+      [[ -n "${hit}" ]] && printf '%s:%s: %s\n' "${file}" "${hit%%:*}" "bash 5: use SECONDS or date +%s, or test [[ -n \"\${EPOCHREALTIME:-}\" ]] first"
+    done < <(rp::portability::_blanked "${file}" | grep -nE 'EPOCH(REALTIME|SECONDS)' || true)
+  done
+}
 
 rp::portability::gnu_tools() {
   rp::portability::_grep "$(rp::portability::_gnu_patterns)" "$@"
@@ -97,6 +108,19 @@ rp::portability::gnu_tools() {
     while IFS= read -r hit; do
       [[ -n "${hit}" ]] && printf '%s:%s: %s\n' "${file}" "${hit%%:*}" "sha256sum: not on macOS; fall back to shasum -a 256"
     done < <(rp::portability::_blanked "${file}" | grep -nE '(^|[^[:alnum:]_-])(sha256sum|md5sum)([[:space:]]|$)' || true)
+  done
+  # Tools a Mac lacks. A line that tests for the tool with `command -v TOOL` is the guard itself (for example
+  # `command -v setsid >/dev/null && detach=setsid`, with nohup otherwise), so it passes.
+  local tool text
+  for file in "$@"; do
+    for tool in nproc setsid flock getent; do
+      while IFS= read -r hit; do
+        [[ -n "${hit}" ]] || continue
+        text="${hit#*:}"
+        [[ "${text}" =~ command[[:space:]]+-v[[:space:]]+${tool}([[:space:]]|$) ]] && continue
+        printf '%s:%s: %s\n' "${file}" "${hit%%:*}" "${tool}: not on macOS; test for it with command -v and fall back"
+      done < <(rp::portability::_blanked "${file}" | grep -nE "(^|[^[:alnum:]_-])${tool}([[:space:]]|$)" || true)
+    done
   done
 }
 
