@@ -15,6 +15,7 @@ bats_require_minimum_version 1.5.0
 
 load helpers
 load lib/operator
+load lib/standin
 
 NS=redis-rbac
 RP_NAME=rbac
@@ -47,19 +48,8 @@ setup_file() {
   # The ServiceAccount's uid tells this run's requests from those of earlier runs in the same audit log.
   SA_UID="$(k get serviceaccount redispair-operator -o jsonpath='{.metadata.uid}')"
   export AUDIT_LOG SA_UID
-  local node
-  for node in "${STANDIN_NODES[@]}"; do
-    # Tainted, so that the scheduler places nothing here: the test binds pods itself.
-    redispair::test::kubectl apply -f - >/dev/null <<NODE
-apiVersion: v1
-kind: Node
-metadata:
-  name: ${node}
-  labels: {kubernetes.io/hostname: ${node}, redispair.io/test: stand-in}
-spec:
-  taints: [{key: redispair.io/stand-in, value: "true", effect: NoSchedule}]
-NODE
-  done
+  # Tainted, so that the scheduler places nothing here: the test binds pods itself.
+  redispair::standin::add_nodes "${STANDIN_NODES[@]}"
   redispair::op::start "${NS}"
 }
 

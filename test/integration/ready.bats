@@ -10,6 +10,7 @@ bats_require_minimum_version 1.5.0
 
 load helpers
 load lib/operator
+load lib/standin
 
 NS=redis-ready
 RP_NAME=ready
@@ -44,18 +45,7 @@ setup_file() {
   export WORK="${BATS_FILE_TMPDIR}/ready"
   mkdir -p "${WORK}/master" "${WORK}/replica"
   # Stand-in nodes, tainted so that the real scheduler leaves the pods to this test.
-  local node
-  for node in node-a node-b; do
-    redispair::test::kubectl apply -f - >/dev/null <<NODE
-apiVersion: v1
-kind: Node
-metadata:
-  name: ${node}
-  labels: {kubernetes.io/hostname: ${node}, redispair.io/test: stand-in}
-spec:
-  taints: [{key: redispair.io/stand-in, value: "true", effect: NoSchedule}]
-NODE
-  done
+  redispair::standin::add_nodes node-a node-b
   sed -e "s/name: redis$/name: ${RP_NAME}/" -e "s/namespace: redis$/namespace: ${NS}/" \
     -e 's/nodePort: 32400/nodePort: 31500/' -e 's/nodePort: 32401/nodePort: 31501/' \
     "${REDISPAIR_TEST_ROOT}/deploy/redispair.yaml" | redispair::test::kubectl apply --server-side -f - >/dev/null

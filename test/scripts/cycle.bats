@@ -218,7 +218,7 @@ dev_vars_in() {
   [[ "${status}" -eq 0 ]]
   local replica
   replica="$(rp::cycle::node_ip):32401"
-  rp::cycle::eventually 10 test "$(rp::cycle::cli "${replica}" GET Hello)" = World
+  rp::cycle::eventually 10 rp::cycle::get_is "${replica}" Hello World
   [[ "$(rp::cycle::cli "${replica}" GET Dev)" == Ops ]]
   [[ "$(rp::cycle::cli "${replica}" GET app:quote)" == 'she said "hello" and left' ]]
   [[ "$(rp::cycle::cli "${replica}" HGET user:1000 name)" == "Ada Lovelace" ]]
@@ -346,7 +346,7 @@ secret_adopted() {
   [[ "$(rp::cycle::password)" == "${password}" ]]
   [[ "$(rp::cycle::cli "${master}" GET cycle:survivor)" == "still here" ]]
   rp::cycle::eventually 30 secret_adopted
-  rp::cycle::eventually 30 test "$(rp::cycle::cli "$(rp::cycle::node_ip):32401" GET cycle:survivor)" = "still here"
+  rp::cycle::eventually 30 rp::cycle::get_is "$(rp::cycle::node_ip):32401" cycle:survivor "still here"
 }
 
 @test "98-redis-down.sh --purge deletes the data and the namespace; a new 01 starts empty and imports at once" {
