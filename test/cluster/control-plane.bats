@@ -7,8 +7,8 @@ bats_require_minimum_version 1.5.0
 
 load ../integration/helpers
 
-UP="${BATS_TEST_DIRNAME}/control-plane-up.sh"
-DOWN="${BATS_TEST_DIRNAME}/control-plane-down.sh"
+UP="${BATS_TEST_DIRNAME}/../../localcluster/control-plane-up.sh"
+DOWN="${BATS_TEST_DIRNAME}/../../localcluster/control-plane-down.sh"
 SCRATCH_NS=redispair-cp-test
 
 setup_file() {

@@ -105,8 +105,14 @@ redispair::test::apply_crd() {
 }
 
 redispair::test::ensure_namespace() {
-  local ns="$1"
-  redispair::test::kubectl get namespace "${ns}" >/dev/null 2>&1 && return 0
+  local ns="$1" phase
+  # A namespace an earlier run deleted with --wait=false may still be Terminating (the state of the plane
+  # outlives it), and then refuses new objects: wait until it is gone, then create it again.
+  phase="$(redispair::test::kubectl get namespace "${ns}" -o jsonpath='{.status.phase}' 2>/dev/null)" || phase=""
+  [[ "${phase}" == Active ]] && return 0
+  if [[ "${phase}" == Terminating ]]; then
+    redispair::test::kubectl wait --for=delete "namespace/${ns}" --timeout=120s >/dev/null
+  fi
   redispair::test::kubectl create namespace "${ns}" >/dev/null
 }
 

@@ -218,7 +218,7 @@ dev_vars_in() {
   [[ "${status}" -eq 0 ]]
   local replica
   replica="$(rp::cycle::node_ip):32401"
-  rp::cycle::eventually 10 test "$(rp::cycle::cli "${replica}" GET Hello)" = World
+  rp::cycle::eventually 10 rp::cycle::get_is "${replica}" Hello World
   [[ "$(rp::cycle::cli "${replica}" GET Dev)" == Ops ]]
   [[ "$(rp::cycle::cli "${replica}" GET app:quote)" == 'she said "hello" and left' ]]
   [[ "$(rp::cycle::cli "${replica}" HGET user:1000 name)" == "Ada Lovelace" ]]
@@ -332,6 +332,10 @@ argv_in_master() {
   assert_redis_up
 }
 
+secret_adopted() {
+  [[ "$(rp::cycle::k get secret redis-auth -o jsonpath='{.metadata.ownerReferences[0].kind}')" == RedisPair ]]
+}
+
 @test "98-redis-down.sh keeps the master's data through a full down/up cycle, and stops the port-forwards" {
   local master
   master="$(rp::cycle::node_ip):32400"
@@ -342,16 +346,20 @@ argv_in_master() {
   local pids
   pids="$(cat "${XDG_STATE_HOME}/redispair/port-forward/${KUBE_CONTEXT}"/*.pid)"
 
+  local password
+  password="$(rp::cycle::password)"
   run scripts/98-redis-down.sh
   echo "${output}"
   [[ "${status}" -eq 0 ]]
   [[ "${output}" == *"kept the master's data"* ]]
+  [[ "${output}" == *"keeping Secret redis-auth with the data"* ]]
   run ! kubectl get crd redispairs.redispair.io
   run ! rp::cycle::k get deploy redispair-operator
   run ! rp::cycle::k get role redispair-operator
   run ! rp::cycle::k get serviceaccount redispair-operator
   run ! rp::cycle::k get statefulset redis-master
-  run ! rp::cycle::k get secret redis-auth
+  # The password stays with the data, released from the deleted RedisPair.
+  [[ "$(rp::cycle::k get secret redis-auth -o jsonpath='{.metadata.ownerReferences}')" == "" ]]
   [[ -z "$(rp::cycle::k get pods -o name)" ]]
   rp::cycle::k get pvc data-redis-master-0
   local pid
@@ -363,8 +371,11 @@ argv_in_master() {
   run scripts/01-redis-up.sh
   [[ "${status}" -eq 0 ]]
   assert_redis_up
+  # The old data, with the old password; the Secret belongs to the new RedisPair again.
+  [[ "$(rp::cycle::password)" == "${password}" ]]
   [[ "$(rp::cycle::cli "${master}" GET cycle:survivor)" == "still here" ]]
-  rp::cycle::eventually 30 test "$(rp::cycle::cli "$(rp::cycle::node_ip):32401" GET cycle:survivor)" = "still here"
+  rp::cycle::eventually 30 secret_adopted
+  rp::cycle::eventually 30 rp::cycle::get_is "$(rp::cycle::node_ip):32401" cycle:survivor "still here"
 }
 
 @test "98-redis-down.sh --purge deletes the data and the namespace; a new 01 starts empty and imports at once" {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cmd/flags.h"
+#include "util/password.h"
 
 namespace redispair::cmd {
 
@@ -58,6 +59,8 @@ StatusOr<ImportFlags> ParseImportFlags(int argc, char** argv) {
 }
 
 StatusOr<std::string> ReadPassword(const ImportFlags& flags) {
+  std::string raw;
+  std::string source = "REDISCLI_AUTH";
   if (!flags.password_file.empty()) {
     std::ifstream in(flags.password_file, std::ios::binary);
     if (!in) {
@@ -66,13 +69,18 @@ StatusOr<std::string> ReadPassword(const ImportFlags& flags) {
     }
     std::ostringstream content;
     content << in.rdbuf();
-    std::string password = content.str();
-    if (password.ends_with('\n')) password.pop_back();
-    if (password.ends_with('\r')) password.pop_back();
-    return password;
+    raw = content.str();
+    source = "--password-file " + flags.password_file;
+  } else if (const char* env = std::getenv("REDISCLI_AUTH"); env != nullptr && *env != '\0') {
+    raw = env;
+  } else {
+    return std::string();
   }
-  const char* env = std::getenv("REDISCLI_AUTH");
-  return std::string(env != nullptr ? env : "");
+  // The same rule as the operator's and the pods' (util/password.h), so that a Secret made with
+  // --from-file works here exactly as it does there.
+  StatusOr<std::string> password = NormalizePassword(raw);
+  if (!password.ok()) return Status::InvalidArgument(source + ": " + password.status().message());
+  return password;
 }
 
 }  // namespace redispair::cmd

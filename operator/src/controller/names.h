@@ -51,8 +51,17 @@ inline std::string MasterReplicationService(const RedisPair& rp) {
 }
 inline std::string ReplicaDeployment(const RedisPair& rp) { return rp.name + "-replica"; }
 inline std::string ReplicaService(const RedisPair& rp) { return rp.name + "-replica"; }
+// Lists every replica pod, ready or not: the master's launcher asks them for data before it starts
+// on an empty volume (launcher.h), and a replica whose master is down is not ready.
+inline std::string ReplicaHeadlessService(const RedisPair& rp) {
+  return rp.name + "-replica-headless";
+}
 inline std::string InfoCronJob(const RedisPair& rp) { return rp.name + "-info"; }
 inline std::string GeneratedSecret(const RedisPair& rp) { return rp.name + "-auth"; }
+// The operator's own password (auth on only): probes, replication and the operator use it, so the
+// clients' password can change at runtime (launcher.h). Generated once, never shown to users.
+inline std::string OperatorSecret(const RedisPair& rp) { return rp.name + "-operator-auth"; }
+inline constexpr const char* kOperatorSecretKey = "password";
 // The StatefulSet controller names the claim "<template>-<statefulset>-<ordinal>".
 inline std::string MasterPvc(const RedisPair& rp) {
   return std::string(kDataVolume) + "-" + MasterStatefulSet(rp) + "-0";
@@ -71,6 +80,11 @@ inline std::string AuthSecret(const RedisPair& rp) {
 // pod.
 inline std::string MasterDns(const RedisPair& rp) {
   return MasterReplicationService(rp) + "." + rp.namespace_ + ".svc";
+}
+
+// Where the master's launcher finds the replicas: "host:port" of their headless Service.
+inline std::string ReplicaHeadlessAddress(const RedisPair& rp) {
+  return ReplicaHeadlessService(rp) + "." + rp.namespace_ + ".svc:" + std::to_string(kRedisPort);
 }
 
 // Labels that select a role's pods. Stable for the life of the object: they are in immutable

@@ -168,7 +168,7 @@ TEST_CASE("RenderedChildrenStillMatchTheirCachedLiveObjects", "[cache_fields]") 
   RedisPair rp = testing::DefaultPair();
   rp.spec.info_job_enabled = true;
   const std::vector<ChildObject> children = DesiredChildren(
-      rp, {.auth_secret_version = "12", .replica_avoid_nodes = {}, .importer_image = ""});
+      rp, {.operator_auth_hash = "12", .replica_avoid_nodes = {}, .importer_image = ""});
   REQUIRE(children.size() >= 5);
   for (const ChildObject& child : children) {
     CAPTURE(child.name);

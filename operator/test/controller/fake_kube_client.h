@@ -113,7 +113,7 @@ class FakeKubeClient : public kube::KubeClient {
     const std::string key = KeyOf(resource, object);
     if (Status s = Record("create", resource, key, object); !s.ok()) return s;
     if (objects[resource].count(key) > 0) return Status::AlreadyExists(key + " already exists");
-    return Store(resource, key, object);
+    return Store(resource, key, WithStringDataEncoded(object));
   }
 
   StatusOr<nlohmann::json> Apply(const kube::Resource& resource, const nlohmann::json& object,
@@ -163,6 +163,29 @@ class FakeKubeClient : public kube::KubeClient {
   }
 
  private:
+  // A Secret's stringData becomes base64 data, as the API server stores it.
+  static nlohmann::json WithStringDataEncoded(nlohmann::json object) {
+    if (!object.contains("stringData")) return object;
+    static const char* kAlphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (const auto& [k, v] : object["stringData"].items()) {
+      const std::string in = v.get<std::string>();
+      std::string out;
+      for (size_t i = 0; i < in.size(); i += 3) {
+        uint32_t n = static_cast<uint8_t>(in[i]) << 16;
+        if (i + 1 < in.size()) n |= static_cast<uint8_t>(in[i + 1]) << 8;
+        if (i + 2 < in.size()) n |= static_cast<uint8_t>(in[i + 2]);
+        out += kAlphabet[(n >> 18) & 63];
+        out += kAlphabet[(n >> 12) & 63];
+        out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
+        out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
+      }
+      object["data"][k] = out;
+    }
+    object.erase("stringData");
+    return object;
+  }
+
   static std::string Key(const kube::Resource& resource, std::string_view ns,
                          std::string_view name) {
     return resource.namespaced ? std::string(ns) + "/" + std::string(name) : std::string(name);

@@ -94,6 +94,11 @@ rp::cycle::node_ip() {
   minikube --profile "${MINIKUBE_PROFILE}" ip
 }
 
+# Succeeds when GET KEY at HOST:PORT answers WANT; asked afresh on every call, for rp::cycle::eventually.
+rp::cycle::get_is() {
+  [[ "$(rp::cycle::cli "$1" GET "$2")" == "$3" ]]
+}
+
 rp::cycle::eventually() {
   local timeout="$1"
   shift
