@@ -84,9 +84,8 @@ TEST_CASE("PromotionSendsTwoCommandsInOrderAndSaysTheDataIsBack", "[data-safety]
   const DataSafetyResult r = s.Run();
   CHECK(r.refill.step == RefillStep::kPromote);
   CHECK(s.prober.sent ==
-        std::vector<std::string>{
-            "10.0.0.1: REPLICAOF NO ONE",
-            "10.0.0.2: REPLICAOF redis-master-repl.redis.svc 6379"});
+        std::vector<std::string>{"10.0.0.1: REPLICAOF NO ONE",
+                                 "10.0.0.2: REPLICAOF redis-master-repl.redis.svc 6379"});
   REQUIRE_FALSE(r.events.empty());
   CHECK(r.events[0].reason == kEventDataRecovered);
   CHECK(r.events[0].type == events::Type::kNormal);

@@ -31,7 +31,7 @@ TEST_CASE("EveryChildHasAControllerOwnerReferenceAndRecommendedLabels") {
   RedisPair rp = DefaultPair();
   rp.spec.info_job_enabled = true;
   auto children = DesiredChildren(rp, {});
-  REQUIRE(children.size() == 7);
+  REQUIRE(children.size() == 8);
   for (const ChildObject& c : children) {
     const json& meta = c.object["metadata"];
     INFO(c.name);
@@ -63,11 +63,11 @@ TEST_CASE("ChildrenAreNamedAndOrderedServicesFirst") {
 
 TEST_CASE("InfoCronJobOnlyWhenEnabled") {
   RedisPair rp = DefaultPair();
-  CHECK(DesiredChildren(rp, {}).size() == 6);
+  CHECK(DesiredChildren(rp, {}).size() == 7);
   rp.spec.info_job_enabled = true;
   rp.spec.info_job_schedule = "*/2 * * * *";
   auto children = DesiredChildren(rp, {});
-  REQUIRE(children.size() == 7);
+  REQUIRE(children.size() == 8);
   const json& cj = children.back().object;
   CHECK(cj["kind"] == "CronJob");
   CHECK(cj["spec"]["schedule"] == "*/2 * * * *");
