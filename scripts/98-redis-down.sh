@@ -32,10 +32,10 @@ usage() {
 Usage: scripts/${0##*/} [--purge] [--yes] [--help]
 
 On kubectl $(redispair::k8s::context_label), namespace ${REDISPAIR_NAMESPACE}:
-  1. stops the port-forwards of scripts/_dev_vars.sh;
+  1. stops the port-forwards of scripts/_dev_vars.sh and deletes the operator Deployment;
   2. deletes RedisPair ${REDISPAIR_NAME} and waits until its pods, StatefulSet, Deployment, Services,
      Secret and CronJob are gone;
-  3. deletes the operator Deployment, its Service and RBAC, and the CRD (kept when RedisPairs remain
+  3. deletes the operator's Service and RBAC, and the CRD (kept when RedisPairs remain
      elsewhere).
 The master's PVC ($(redispair::names::master_pvc "${REDISPAIR_NAME}")), its password Secret ($(redispair::names::generated_secret "${REDISPAIR_NAME}")) and the namespace
 are kept, so the data is back, with the same password, on the next scripts/01-redis-up.sh. When the
@@ -76,11 +76,18 @@ delete_redispair() {
   redispair::log::step "children gone"
 }
 
-delete_operator_and_crd() {
-  redispair::log::info "deleting the operator Deployment ${REDISPAIR_OPERATOR_DEPLOYMENT}, its Service and its RBAC"
+# The operator goes first: a running operator adopts an ownerless generated Secret again (that is how the
+# next 01 gets it back), so it would undo keep_password_secret, and the garbage collector would then delete
+# the Secret with the RedisPair. Garbage collection of the children needs no operator.
+stop_operator() {
+  redispair::log::info "deleting the operator Deployment ${REDISPAIR_OPERATOR_DEPLOYMENT} (first, so that it changes nothing while the RedisPair goes)"
   redispair::k8s::kubectl_ns delete deployment "${REDISPAIR_OPERATOR_DEPLOYMENT}" --ignore-not-found --wait=true \
     --timeout="${REDISPAIR_DELETE_TIMEOUT}s"
   redispair::k8s::wait_none "${REDISPAIR_DELETE_TIMEOUT}" pods "app.kubernetes.io/name=${REDISPAIR_OPERATOR_DEPLOYMENT}"
+}
+
+delete_operator_and_crd() {
+  redispair::log::info "deleting the operator's Service and its RBAC"
   redispair::k8s::kubectl delete -f "${ROOT}/deploy/operator/service.yaml" -f "${ROOT}/deploy/operator/rbac.yaml" \
     --ignore-not-found --wait=true
   if ! redispair::k8s::kubectl get crd "${CRD_NAME}" >/dev/null 2>&1; then
@@ -206,16 +213,16 @@ main() {
   local policy claims keep_secret=0
   policy="$(live_retention_policy)"
   claims="$(data_claims)"
-  if [[ -n "${claims}" ]]; then
-    if [[ "${policy}" == Delete ]]; then
-      confirm_data_loss "${claims}" "${yes}"
-    elif ((purge == 0)); then
-      keep_password_secret
-      keep_secret=1
-    fi
+  if [[ -n "${claims}" && "${policy}" == Delete ]]; then
+    confirm_data_loss "${claims}" "${yes}"
   fi
   redispair::log::info "stopping port-forwards of scripts/_dev_vars.sh (if any)"
   redispair::pf::stop_all
+  stop_operator
+  if [[ -n "${claims}" && "${policy}" != Delete ]] && ((purge == 0)); then
+    keep_password_secret
+    keep_secret=1
+  fi
   delete_redispair "${keep_secret}"
   delete_operator_and_crd
   handle_data "${purge}" "${policy}"

@@ -113,8 +113,8 @@ new_claim_bound() {
     [[ "$(redispair::data::info master stats sync_partial_ok)" -ge 1 ]]
     # What happened is said: condition, Events, and the launcher's log line.
     [[ "$(redispair::data::condition message)" == *"claim ${old_claim} -> "* ]]
-    has_event MasterDataLost
-    has_event DataRecovered
+    redispair::test::eventually 15 has_event MasterDataLost
+    redispair::test::eventually 15 has_event DataRecovered
     redispair::e2e::k logs "${E2E_RP}-master-0" -c redis | grep -q "redispair-launcher: .* holds no data and replica .* holds [0-9]* keys: detached it"
     # The master's new volume holds the data now: its own restart needs no refill.
     [[ "$(redispair::e2e::k get rp "${E2E_RP}" -o jsonpath='{.status.data.masterClaimUID}')" == "$(pvc_uid)" ]]
@@ -134,7 +134,7 @@ new_claim_bound() {
   redispair::e2e::note "both lost -> empty and Ready: $(redispair::process::elapsed "${start}")s; keys lost: $(recorded_keys) (all, by design: no copy was left)"
   [[ "$(redispair::e2e::master_cli DBSIZE)" == 0 ]]
   [[ "$(redispair::data::condition message)" == *"$(recorded_keys) keys recorded at "*" are gone"* ]]
-  has_event MasterDataGone
+  redispair::test::eventually 15 has_event MasterDataGone
   redispair::e2e::k logs "${E2E_RP}-master-0" -c redis | grep -q 'redispair-launcher: .* no replica holds any: starting as an empty master'
   : >"${E2E_SETS}"
   redispair::addons::recycle_released >/dev/null
@@ -269,7 +269,7 @@ new_password_everywhere() {
   ((both_down == 0))
   # No pod restarted: the password changed at runtime.
   [[ "$(workloads_state)" == "${before}" ]]
-  has_event PasswordApplied
+  redispair::test::eventually 15 has_event PasswordApplied
   # Every acknowledged write is on both.
   local acked lost=0 i
   acked="$(awk '$2 == 1 { print $1 }' "${log}")"
@@ -307,7 +307,8 @@ ready_reason_is() { [[ "$(redispair::data::condition reason Ready)" == "$1" ]]; 
   redispair::e2e::k delete secret my-redis-password >/dev/null
   redispair::test::eventually 60 ready_reason_is AuthSecretMissing
   [[ "$(redispair::data::condition message Ready)" == *"Secret ${E2E_NS}/my-redis-password (spec.auth.secretName) not found"* ]]
-  has_event AuthSecretMissing
+  # The Event is sent after the status is written, by the recorder's own queue.
+  redispair::test::eventually 15 has_event AuthSecretMissing
   sleep "${E2E_QUIET_HOLD}"
   [[ "$(workloads_state)" == "${before}" ]]
   accepts "${E2E_MASTER_PORT}" from-a-file
