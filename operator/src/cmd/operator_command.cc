@@ -112,8 +112,7 @@ int RunOperatorCommand(int argc, char** argv) {
   }
   HiredisProber prober;
   std::unique_ptr<kube::KubeClient> kube_client = kube::NewKubeClient(&client);
-  Controller controller(kube_client.get(), &metrics, &prober,
-                        {ns, flags.workers, ImporterImage()});
+  Controller controller(kube_client.get(), &metrics, &prober, {ns, flags.workers, ImporterImage()});
   OpsServer ops(
       flags.ops_address, static_cast<uint16_t>(flags.ops_port), &metrics,
       [&] { return controller.Healthy(); }, [&] { return controller.Readiness(); });
