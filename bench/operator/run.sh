@@ -5,6 +5,8 @@
 #     in the same run: the API server's own round trip for a create, so the figure can be read as
 #     "operator reaction time = total - create round trip");
 #   - API requests per reconcile, while creating and in the steady state;
+#   - CPU of the operator in the steady state: utime+stime from /proc/PID/stat over BENCH_STEADY_SECONDS
+#     (default 60), after BENCH_SETTLE_SECONDS (default 10) with nothing changing, as % of one core;
 #   - status writes per minute under write load: one more RedisPair made Ready on loopback (real redis-server
 #     processes run its rendered configuration; the script plays the kubelet), then written to at about
 #     2 MB/s for BENCH_LOAD_SECONDS;
@@ -32,6 +34,8 @@ source "${ROOT}/test/integration/lib/operator.bash"
 source "${ROOT}/test/integration/lib/standin.bash"
 
 : "${BENCH_LOAD_SECONDS:=60}"
+: "${BENCH_SETTLE_SECONDS:=10}"
+: "${BENCH_STEADY_SECONDS:=60}"
 : "${BENCH_LOAD_CHUNKS_PER_SECOND:=2}" # chunks of 1000 SETs of 1 KiB values (about 1 MiB) a second
 : "${BENCH_MASTER_IP:=127.0.0.12}"
 : "${BENCH_REPLICA_IP:=127.0.0.13}"
@@ -170,9 +174,15 @@ operator_rss_kb() {
   awk '/^VmRSS/ { print $2 }' "/proc/$(cat "${REDISPAIR_OP_DIR}/operator.pid")/status"
 }
 
+# CPU time the operator has used, user + system, in clock ticks (fields 14 and 15 of /proc/PID/stat; the
+# command name in field 2 has no spaces: it is "redispair").
+operator_cpu_ticks() {
+  awk '{ print $14 + $15 }' "/proc/$(cat "${REDISPAIR_OP_DIR}/operator.pid")/stat"
+}
+
 main() {
   if [[ "${1:-}" == "--help" ]]; then
-    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     return 0
   fi
   if (($# > 0)); then
@@ -195,6 +205,7 @@ main() {
 
   local base="${SERVER}/apis/redispair.io/v1alpha1/namespaces/${BENCH_NS}/redispairs"
   local deploy_base="${SERVER}/apis/apps/v1/namespaces/${BENCH_NS}/deployments"
+  local sts_base="${SERVER}/apis/apps/v1/namespaces/${BENCH_NS}/statefulsets"
   local times="${REDISPAIR_OP_DIR}/apply-ms.txt" rtts="${REDISPAIR_OP_DIR}/create-rtt-ms.txt"
   local req0 rec0
   req0="$(redispair::op::metric redispair_api_requests_total)"
@@ -208,19 +219,22 @@ main() {
     api -X POST -H 'Content-Type: application/json' "${base}" -o /dev/null -d \
       "{\"apiVersion\":\"redispair.io/v1alpha1\",\"kind\":\"RedisPair\",\"metadata\":{\"name\":\"${name}\"},\"spec\":{\"master\":{\"nodePort\":${port}},\"replica\":{\"nodePort\":$((port + 1))}}}"
     created="$(now_ms)"
-    # The Deployment is applied last, so its existence means every child exists.
-    until api -o /dev/null "${deploy_base}/${name}-replica" 2>/dev/null; do sleep 0.005; done
+    # The workloads are applied last (after the Services), so their existence means every child exists.
+    until api -o /dev/null "${deploy_base}/${name}-replica" 2>/dev/null &&
+      api -o /dev/null "${sts_base}/${name}-master" 2>/dev/null; do sleep 0.005; done
     done_at="$(now_ms)"
     echo $((done_at - start)) >>"${times}"
     echo $((created - start)) >>"${rtts}"
   done
-  sleep 3
-  local req1 rec1
+  sleep "${BENCH_SETTLE_SECONDS}"
+  local req1 rec1 cpu1
   req1="$(redispair::op::metric redispair_api_requests_total)"
   rec1="$(redispair::op::metric redispair_reconcile_total)"
-  redispair::log::info "steady state: 30 s with nothing changing"
-  sleep 30
-  local req2 rec2 writes rss_kb
+  cpu1="$(operator_cpu_ticks)"
+  redispair::log::info "steady state: ${BENCH_STEADY_SECONDS} s with nothing changing"
+  sleep "${BENCH_STEADY_SECONDS}"
+  local req2 rec2 cpu2 writes rss_kb
+  cpu2="$(operator_cpu_ticks)"
   req2="$(redispair::op::metric redispair_api_requests_total)"
   rec2="$(redispair::op::metric redispair_reconcile_total)"
   writes="$(redispair::op::metric redispair_api_write_requests_total)"
@@ -241,6 +255,9 @@ main() {
     "$(awk -v a=$((req2 - req1)) -v b=$((rec2 - rec1)) 'BEGIN { printf "%.2f", (b ? a / b : 0) }')" \
     $((req2 - req1)) $((rec2 - rec1))
   printf '  API writes in total           %s\n' "${writes}"
+  printf '  CPU in steady state           %s%% of one core (%s ticks of 1/%s s in %s s)\n' \
+    "$(awk -v t=$((cpu2 - cpu1)) -v hz="$(getconf CLK_TCK)" -v s="${BENCH_STEADY_SECONDS}" \
+      'BEGIN { printf "%.2f", t / hz / s * 100 }')" $((cpu2 - cpu1)) "$(getconf CLK_TCK)" "${BENCH_STEADY_SECONDS}"
   printf '  status writes under load      %s/min (%s writes in %s s at %s MB/s; still Ready: %s)\n' \
     "$(awk -v w="${LOAD_WRITES}" -v ms="${LOAD_MS}" 'BEGIN { printf "%.2f", w * 60000 / ms }')" "${LOAD_WRITES}" \
     "$((LOAD_MS / 1000))" "$(awk -v b="${LOAD_BYTES}" -v ms="${LOAD_MS}" 'BEGIN { printf "%.2f", b / ms / 1000 }')" \
