@@ -9,9 +9,9 @@
 #     (default 60), after BENCH_SETTLE_SECONDS (default 10) with nothing changing, as % of one core;
 #   - status writes per minute under write load: one more RedisPair made Ready on loopback (real redis-server
 #     processes run its rendered configuration; the script plays the kubelet), then written to at about
-#     2 MB/s for BENCH_LOAD_SECONDS;
-#   - RSS of the operator: right after it started (empty caches), and idle after the run with N
-#     RedisPairs and all their children cached.
+#     2 MB/s for BENCH_LOAD_SECONDS (0: skipped), printed last;
+#   - RSS of the operator: right after it started (empty caches), and idle after the steady state with N
+#     RedisPairs and all their children cached (before the load).
 # Usage: bench/operator/run.sh [--help] [N]   (N RedisPairs, 1..1383; default $BENCH_APPLIES, else 50)
 set -o errexit -o nounset -o pipefail
 
@@ -238,10 +238,10 @@ main() {
   req2="$(redispair::op::metric redispair_api_requests_total)"
   rec2="$(redispair::op::metric redispair_reconcile_total)"
   writes="$(redispair::op::metric redispair_api_write_requests_total)"
-  redispair::log::info "status under write load: one RedisPair Ready on loopback, ${BENCH_LOAD_SECONDS} s of writes"
-  measure_status_under_load
+  # Idle: nothing changes but the periodic resync, every RedisPair and child cached.
   rss_kb="$(operator_rss_kb)"
 
+  # Printed before the load phase, so that a failure there keeps these figures.
   echo
   echo "operator benchmark (${BENCH_APPLIES} RedisPairs, control plane only, Kubernetes ${KUBE_VERSION})"
   printf '  apply -> all children exist   p50 %s ms   p99 %s ms   max %s ms\n' \
@@ -251,21 +251,27 @@ main() {
   printf '  API requests per reconcile    while creating %s (%s requests / %s reconciles)\n' \
     "$(awk -v a=$((req1 - req0)) -v b=$((rec1 - rec0)) 'BEGIN { printf "%.2f", (b ? a / b : 0) }')" \
     $((req1 - req0)) $((rec1 - rec0))
-  printf '                                steady state %s (%s requests / %s reconciles)\n' \
+  printf '                                steady state %s (%s requests / %s reconciles in %s s)\n' \
     "$(awk -v a=$((req2 - req1)) -v b=$((rec2 - rec1)) 'BEGIN { printf "%.2f", (b ? a / b : 0) }')" \
-    $((req2 - req1)) $((rec2 - rec1))
+    $((req2 - req1)) $((rec2 - rec1)) "${BENCH_STEADY_SECONDS}"
   printf '  API writes in total           %s\n' "${writes}"
   printf '  CPU in steady state           %s%% of one core (%s ticks of 1/%s s in %s s)\n' \
     "$(awk -v t=$((cpu2 - cpu1)) -v hz="$(getconf CLK_TCK)" -v s="${BENCH_STEADY_SECONDS}" \
       'BEGIN { printf "%.2f", t / hz / s * 100 }')" $((cpu2 - cpu1)) "$(getconf CLK_TCK)" "${BENCH_STEADY_SECONDS}"
-  printf '  status writes under load      %s/min (%s writes in %s s at %s MB/s; still Ready: %s)\n' \
-    "$(awk -v w="${LOAD_WRITES}" -v ms="${LOAD_MS}" 'BEGIN { printf "%.2f", w * 60000 / ms }')" "${LOAD_WRITES}" \
-    "$((LOAD_MS / 1000))" "$(awk -v b="${LOAD_BYTES}" -v ms="${LOAD_MS}" 'BEGIN { printf "%.2f", b / ms / 1000 }')" \
-    "${LOAD_STILL_READY}"
   printf '  operator RSS when idle        %s KiB (%.1f MiB) with %s RedisPairs cached\n' \
     "${rss_kb}" "$(awk -v k="${rss_kb}" 'BEGIN { print k / 1024 }')" "${BENCH_APPLIES}"
   printf '  reference: RSS after start    %s KiB (%.1f MiB), caches empty\n' \
     "${rss_start_kb}" "$(awk -v k="${rss_start_kb}" 'BEGIN { print k / 1024 }')"
+
+  if ((BENCH_LOAD_SECONDS == 0)); then
+    return 0
+  fi
+  redispair::log::info "status under write load: one RedisPair Ready on loopback, ${BENCH_LOAD_SECONDS} s of writes"
+  measure_status_under_load
+  printf '  status writes under load      %s/min (%s writes in %s s at %s MB/s; still Ready: %s)\n' \
+    "$(awk -v w="${LOAD_WRITES}" -v ms="${LOAD_MS}" 'BEGIN { printf "%.2f", w * 60000 / ms }')" "${LOAD_WRITES}" \
+    "$((LOAD_MS / 1000))" "$(awk -v b="${LOAD_BYTES}" -v ms="${LOAD_MS}" 'BEGIN { printf "%.2f", b / ms / 1000 }')" \
+    "${LOAD_STILL_READY}"
 }
 
 main "$@"
