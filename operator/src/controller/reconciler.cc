@@ -430,15 +430,18 @@ Observation Reconciler::ObservePods(const RedisPair& rp, const PairPods& pods) c
 
 Reconciler::PairPods Reconciler::PodsOf(const RedisPair& rp) const {
   // One pass over the cache, which holds the pods of every pair: at 1,000 pairs, 2,000 of them.
+  // The instance label is compared first and in place (no copy): most pods are other pairs'.
   PairPods out;
+  const auto is = [](const json& value, const std::string& want) {
+    return value.is_string() && value.get_ref<const std::string&>() == want;
+  };
   for (const ObjectPtr& pod : Cache(kube::kPods).List()) {
     const json& meta = Field(*pod, "metadata");
-    const json& labels = Field(meta, "labels");
-    if (StringField(meta, "namespace") != rp.namespace_ ||
-        StringField(labels, names::kLabelInstance) != rp.name) {
+    if (!is(Field(Field(meta, "labels"), names::kLabelInstance), rp.name) ||
+        !is(Field(meta, "namespace"), rp.namespace_)) {
       continue;
     }
-    const std::string component = StringField(labels, names::kLabelComponent);
+    const std::string component = StringField(Field(meta, "labels"), names::kLabelComponent);
     if (component == names::kRoleMaster) out.masters.push_back(*pod);
     if (component == names::kRoleReplica) out.replicas.push_back(*pod);
   }
