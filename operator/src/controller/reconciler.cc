@@ -1,5 +1,6 @@
 #include "controller/reconciler.h"
 
+#include "controller/concurrently.h"
 #include "controller/drift.h"
 #include "controller/names.h"
 #include "controller/ownership.h"
@@ -51,6 +52,13 @@ std::string CacheKey(const RedisPair& rp, const std::string& name) {
 bool ReadsAuthSecret(const ChildObject& child) {
   return child.resource == kube::kStatefulSets || child.resource == kube::kDeployments ||
          child.resource == kube::kCronJobs;
+}
+
+// True when `cache` holds `child` as desired, the pair's own and not drifted: ChildApplier::Apply
+// would make no call for it.
+bool CachedAsDesired(const ObjectCache& cache, const RedisPair& rp, const ChildObject& child) {
+  const ObjectPtr live = cache.Get(CacheKey(rp, child.name));
+  return live && IsControlledBy(*live, rp) && ContainsDesired(child.object, *live);
 }
 
 std::string Join(const std::vector<std::string>& parts) {
@@ -126,7 +134,8 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
   }
 
   // 6. Observe the pods of both roles, with what went wrong so far, for the status.
-  Observation observed = ObservePods(rp);
+  const PairPods pods = PodsOf(rp);
+  Observation observed = ObservePods(rp, pods);
   observed.auth_error = auth->error;
   observed.auth_reason = auth->error_reason;
   observed.child_conflict = report.conflict;
@@ -138,12 +147,13 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
 
   // 8. Keep the data safe: finish a refill of the master from the replica, judge the master's
   //    data against the recorded evidence, and apply a changed clients' password at runtime.
-  SecureData(rp, *auth, &observed);
+  SecureData(rp, *auth, pods.replicas, &observed);
 
   // 9. Break the placement deadlock: the replica on the node that the unschedulable master's
   //    volume pins it to. Anti-affinity alone cannot prevent that (volume_node.h).
   if (volume_node) {
-    if (Status s = BreakPlacementDeadlock(rp, observed.master, *volume_node); !s.ok()) {
+    if (Status s = BreakPlacementDeadlock(rp, observed.master, pods.replicas, *volume_node);
+        !s.ok()) {
       if (StopsThePass(s)) return ReconcileResult::Retry(s);
       LogWarn("cannot move the replica off the master's volume node",
               {{"redispair", key}, {"error", s.ToString()}});
@@ -161,10 +171,15 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
   }
 
   // 11. Look again later, because replication health changes without any API event; sooner
-  //     while the pair is not ready, and every second while its master is refilled. A refused
-  //     child is retried then too, on its own backoff.
-  if (refilling) return ReconcileResult::After(kRefillResync);
-  return ReconcileResult::After(ready ? kHealthyResync : kUnhealthyResync);
+  //     while the pair is not ready and has a pod to probe or something to fix (a refused child
+  //     is retried then, on its own backoff), every second while its master is refilled, and
+  //     rarely while it only waits for its pods, whose every change is an event (resync.h).
+  return ReconcileResult::After(NextResync(
+      {.refilling = refilling,
+       .ready = ready,
+       .pod_to_probe = !observed.master.pod_ip.empty() || !observed.replica.pod_ip.empty(),
+       .needs_fix = !auth->error.empty() || !report.conflict.empty() ||
+                    !report.node_port_conflict.empty() || !report.refused.empty()}));
 }
 
 Status Reconciler::ReportInvalidSpec(const json& object, const Status& error) {
@@ -320,11 +335,30 @@ std::optional<std::string> Reconciler::MasterVolumeNode(const RedisPair& rp) {
 
 Status Reconciler::ApplyChildren(const RedisPair& rp, const std::vector<ChildObject>& children,
                                  ChildrenReport* report) {
+  // Two stages, each applied concurrently (a new pair's children cost the round trips of two
+  // children, not of eight): the Services, then the rest, whose pods find their Services already
+  // there. Outcomes are read in the children's order, so the report does not depend on timing.
+  // A child the cache already holds as desired needs no call, so a steady pass starts no thread.
+  std::vector<StatusOr<ApplyOutcome>> outcomes(children.size(), ApplyOutcome{});
+  for (const bool services : {true, false}) {
+    std::vector<std::function<void()>> tasks;
+    for (size_t i = 0; i < children.size(); ++i) {
+      if ((children[i].resource == kube::kServices) != services) continue;
+      if (CachedAsDesired(Cache(children[i].resource), rp, children[i])) continue;
+      tasks.push_back([&, i] { outcomes[i] = applier_.Apply(rp, children[i]); });
+    }
+    RunConcurrently(tasks);
+    for (size_t i = 0; i < children.size(); ++i) {
+      if ((children[i].resource == kube::kServices) == services && !outcomes[i].ok()) {
+        return outcomes[i].status();
+      }
+    }
+  }
   int applied = 0;
-  for (const ChildObject& child : children) {
-    StatusOr<ApplyOutcome> outcome = applier_.Apply(rp, child);
-    if (!outcome.ok()) return outcome.status();
-    switch (outcome->kind) {
+  for (size_t i = 0; i < children.size(); ++i) {
+    const ChildObject& child = children[i];
+    const ApplyOutcome& outcome = *outcomes[i];
+    switch (outcome.kind) {
       case ApplyOutcome::Kind::kUnchanged:
         break;
       case ApplyOutcome::Kind::kCreated:
@@ -335,13 +369,13 @@ Status Reconciler::ApplyChildren(const RedisPair& rp, const std::vector<ChildObj
         ++applied;
         break;
       case ApplyOutcome::Kind::kConflict:
-        KeepFirst(&report->conflict, outcome->message);
+        KeepFirst(&report->conflict, outcome.message);
         break;
       case ApplyOutcome::Kind::kNodePortConflict:
-        KeepFirst(&report->node_port_conflict, outcome->message);
+        KeepFirst(&report->node_port_conflict, outcome.message);
         break;
       case ApplyOutcome::Kind::kRefused:
-        KeepFirst(&report->refused, outcome->message);
+        KeepFirst(&report->refused, outcome.message);
         break;
     }
   }
@@ -385,25 +419,31 @@ Status Reconciler::DeleteOwnedChild(const RedisPair& rp, const kube::Resource& r
   return Status::Ok();
 }
 
-Observation Reconciler::ObservePods(const RedisPair& rp) const {
+Observation Reconciler::ObservePods(const RedisPair& rp, const PairPods& pods) const {
   Observation observed;
   observed.master_node_port = rp.spec.master_node_port;
   observed.replica_node_port = rp.spec.replica_node_port;
-  observed.master = PickRolePod(PodsOf(rp, names::kRoleMaster));
-  observed.replica = PickRolePod(PodsOf(rp, names::kRoleReplica));
+  observed.master = PickRolePod(pods.masters);
+  observed.replica = PickRolePod(pods.replicas);
   return observed;
 }
 
-std::vector<json> Reconciler::PodsOf(const RedisPair& rp, const std::string& component) const {
-  std::vector<json> out;
+Reconciler::PairPods Reconciler::PodsOf(const RedisPair& rp) const {
+  // One pass over the cache, which holds the pods of every pair: at 1,000 pairs, 2,000 of them.
+  // The instance label is compared first and in place (no copy): most pods are other pairs'.
+  PairPods out;
+  const auto is = [](const json& value, const std::string& want) {
+    return value.is_string() && value.get_ref<const std::string&>() == want;
+  };
   for (const ObjectPtr& pod : Cache(kube::kPods).List()) {
     const json& meta = Field(*pod, "metadata");
-    const json& labels = Field(meta, "labels");
-    if (StringField(meta, "namespace") == rp.namespace_ &&
-        StringField(labels, names::kLabelInstance) == rp.name &&
-        StringField(labels, names::kLabelComponent) == component) {
-      out.push_back(*pod);
+    if (!is(Field(Field(meta, "labels"), names::kLabelInstance), rp.name) ||
+        !is(Field(meta, "namespace"), rp.namespace_)) {
+      continue;
     }
+    const std::string component = StringField(Field(meta, "labels"), names::kLabelComponent);
+    if (component == names::kRoleMaster) out.masters.push_back(*pod);
+    if (component == names::kRoleReplica) out.replicas.push_back(*pod);
   }
   return out;
 }
@@ -440,12 +480,13 @@ void Reconciler::RecordLag(const RedisPair& rp, const ReplicationObservation& r)
                      static_cast<double>(r.master->master_repl_offset - *r.master->slave0_offset));
 }
 
-void Reconciler::SecureData(const RedisPair& rp, const AuthState& auth, Observation* observed) {
+void Reconciler::SecureData(const RedisPair& rp, const AuthState& auth,
+                            const std::vector<json>& replica_pods, Observation* observed) {
   DataSafetyInputs in;
   in.observed = observed;
   in.auth = &auth;
   in.now = deps_.now_rfc3339();
-  for (const json& pod : PodsOf(rp, names::kRoleReplica)) {
+  for (const json& pod : replica_pods) {
     const PodObservation replica = ObservePod(pod);
     if (!replica.pod_ip.empty()) in.replica_pod_ips.push_back(replica.pod_ip);
   }
@@ -486,13 +527,14 @@ void Reconciler::RecordAll(const RedisPair& rp, const std::vector<events::Event>
 }
 
 Status Reconciler::BreakPlacementDeadlock(const RedisPair& rp, const PodObservation& master,
+                                          const std::vector<json>& replica_pods,
                                           const std::string& volume_node) {
   // Only a master that the scheduler cannot place; a Pending master that is merely pulling its
   // image or waiting for its volume is left alone.
   if (!master.exists || !master.node.empty() || master.waiting_reason != "Unschedulable") {
     return Status::Ok();
   }
-  for (const json& pod : PodsOf(rp, names::kRoleReplica)) {
+  for (const json& pod : replica_pods) {
     const PodObservation replica = ObservePod(pod);
     if (replica.terminating || replica.node != volume_node) continue;
     // The replica holds no state, and its Deployment already keeps new pods off this node.

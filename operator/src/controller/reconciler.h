@@ -27,6 +27,7 @@
 #include "controller/data_safety.h"
 #include "controller/observation.h"
 #include "controller/render.h"
+#include "controller/resync.h"
 #include "controller/status_memory.h"
 #include "events/recorder.h"
 #include "informer/object_cache.h"
@@ -80,13 +81,11 @@ class Reconciler {
   // Reconciles the RedisPair with this "namespace/name" key.
   ReconcileResult Reconcile(const std::string& key);
 
-  // How often a healthy pair is re-probed: replication health changes without any API event.
-  static constexpr std::chrono::seconds kHealthyResync{30};
-  // How soon an unhealthy pair is looked at again, for the same reason.
-  static constexpr std::chrono::seconds kUnhealthyResync{5};
-  // How soon a pair whose master is being refilled is looked at again: each step of the refill
-  // (refill.h) waits for a pass, and the master refuses writes until the last one.
-  static constexpr std::chrono::seconds kRefillResync{1};
+  // The resync periods (resync.h), here for the tests and the work queue.
+  static constexpr std::chrono::seconds kHealthyResync = resync::kHealthy;
+  static constexpr std::chrono::seconds kUnhealthyResync = resync::kUnhealthy;
+  static constexpr std::chrono::seconds kRefillResync = resync::kRefill;
+  static constexpr std::chrono::seconds kIdleResync = resync::kIdle;
 
  private:
   // What step 4 did, for the status and the Events.
@@ -114,7 +113,8 @@ class Reconciler {
                                            bool operator_secret, ChildrenReport* report);
   // Step 3: the node the master's volume is pinned to, when a local volume pins it.
   std::optional<std::string> MasterVolumeNode(const RedisPair& rp);
-  // Step 4. Returns an error only when the pass must stop (the API server is away).
+  // Step 4, the independent children at once (concurrently.h). Returns an error only when the
+  // pass must stop (the API server is away).
   Status ApplyChildren(const RedisPair& rp, const std::vector<ChildObject>& children,
                        ChildrenReport* report);
   // Step 4, its Events.
@@ -123,20 +123,26 @@ class Reconciler {
   Status DeleteDisabledChildren(const RedisPair& rp);
   Status DeleteOwnedChild(const RedisPair& rp, const kube::Resource& resource,
                           const std::string& name);
-  // Step 6.
-  Observation ObservePods(const RedisPair& rp) const;
-  std::vector<nlohmann::json> PodsOf(const RedisPair& rp, const std::string& component) const;
+  // Step 6. The pods of the pair, by role (its instance label), from one pass over the cache.
+  struct PairPods {
+    std::vector<nlohmann::json> masters;
+    std::vector<nlohmann::json> replicas;
+  };
+  PairPods PodsOf(const RedisPair& rp) const;
+  Observation ObservePods(const RedisPair& rp, const PairPods& pods) const;
   // Step 7: fills observed->replication, and the lag metric.
   void ProbeReplication(const RedisPair& rp, const std::string& password, Observation* observed);
   void RecordLag(const RedisPair& rp, const ReplicationObservation& replication);
   // Step 8: the master's data (refill, evidence) and the clients' password, at runtime
   // (data_safety.h). Fills observed->data_condition and observed->data_evidence.
-  void SecureData(const RedisPair& rp, const AuthState& auth, Observation* observed);
+  void SecureData(const RedisPair& rp, const AuthState& auth,
+                  const std::vector<nlohmann::json>& replica_pods, Observation* observed);
   // Records the data-safety and auth Events of a pass, each also a log line.
   void RecordAll(const RedisPair& rp, const std::vector<events::Event>& events);
   // Step 9: when the master cannot be scheduled and a replica pod sits on the node its volume
   // pins it to, deletes that replica pod (the placement deadlock; see volume_node.h).
   Status BreakPlacementDeadlock(const RedisPair& rp, const PodObservation& master,
+                                const std::vector<nlohmann::json>& replica_pods,
                                 const std::string& volume_node);
   // Step 10: writes `status` unless it equals the previous one (the cached status, or this
   // process's last write while the cache lacks it; cached_version is the cached object's

@@ -1,8 +1,9 @@
 // A KubeClient that keeps objects in memory and records every call, for tests of the reconciler,
 // the controller and the event recorder. It answers as the API server would (NotFound,
 // AlreadyExists), and fails a call on request: fail["apply statefulsets"] =
-// Status::InvalidArgument(...). Watches block until the test pushes an event (PushWatchEvent) or
-// shuts the fake down (Shutdown), as an API server that stays quiet would.
+// Status::InvalidArgument(...), or for one object only: fail["apply services redis/redis-master"].
+// Watches block until the test pushes an event (PushWatchEvent) or shuts the fake down (Shutdown),
+// as an API server that stays quiet would.
 //
 // Thread-safety: its calls may come from any thread (a running Controller). The public fields are
 // for a test to set up and read while no other thread calls the fake; the accessors lock.
@@ -11,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -38,6 +40,9 @@ class FakeKubeClient : public kube::KubeClient {
   // Calls to fail, by "<verb> <plural>", and the error they fail with.
   std::map<std::string, Status> fail;
   std::vector<Call> calls;
+  // Called at the start of every Apply, outside the fake's lock, from the calling thread: a test
+  // may block in it to see which applies overlap.
+  std::function<void(const kube::Resource&)> before_apply;
 
   // The calls with this verb ("apply", ...), in order.
   std::vector<Call> CallsOf(const std::string& verb) const {
@@ -118,6 +123,7 @@ class FakeKubeClient : public kube::KubeClient {
 
   StatusOr<nlohmann::json> Apply(const kube::Resource& resource, const nlohmann::json& object,
                                  const kube::ApplyOptions&) override {
+    if (before_apply) before_apply(resource);
     std::lock_guard<std::mutex> lock(mu_);
     const std::string key = KeyOf(resource, object);
     if (Status s = Record("apply", resource, key, object); !s.ok()) return s;
@@ -198,7 +204,8 @@ class FakeKubeClient : public kube::KubeClient {
   Status Record(const std::string& verb, const kube::Resource& resource, const std::string& key,
                 const nlohmann::json& body, const kube::DeleteOptions& options = {}) {
     calls.push_back({verb, resource, key, body, options});
-    auto it = fail.find(verb + " " + resource.plural);
+    auto it = fail.find(verb + " " + resource.plural + " " + key);
+    if (it == fail.end()) it = fail.find(verb + " " + resource.plural);
     return it == fail.end() ? Status::Ok() : it->second;
   }
 

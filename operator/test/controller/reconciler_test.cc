@@ -4,6 +4,8 @@
 #include "controller/reconciler.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 
 #include <catch2/catch.hpp>
 
@@ -158,24 +160,39 @@ TEST_CASE("ANewPairGetsItsSecretChildrenAndStatusInDependencyOrder", "[reconcile
   f.AddPair(Pair());
   ReconcileResult r = f.Reconcile();
   CHECK(r.error.ok());
-  CHECK(r.requeue_after == Reconciler::kUnhealthyResync);  // no pods yet
+  // No pods yet: their every change is an event, so only the rare safety-net resync.
+  CHECK(r.requeue_after == Reconciler::kIdleResync);
   std::vector<std::string> writes;
   for (const auto& c : f.client.calls) {
     if (c.verb != "get" && c.verb != "list" && c.resource != kube::kEvents) {
-      writes.push_back(c.verb + " " + c.key);
+      writes.push_back(c.verb + " " + c.resource.plural + " " + c.key);
     }
   }
-  CHECK(writes ==
-        std::vector<std::string>{"create redis/redis-operator-auth", "create redis/redis-auth",
-                                 "apply redis/redis-master-headless", "apply redis/redis-master",
-                                 "apply redis/redis-master-repl", "apply redis/redis-replica",
-                                 "apply redis/redis-replica-headless", "apply redis/redis-master",
-                                 "apply redis/redis-replica", "apply status redis/redis"});
+  // Secrets, then the Services (at once, in any order), then the workloads, then status.
+  REQUIRE(writes.size() == 10);
+  CHECK(std::vector<std::string>(writes.begin(), writes.begin() + 2) ==
+        std::vector<std::string>{"create secrets redis/redis-operator-auth",
+                                 "create secrets redis/redis-auth"});
+  std::vector<std::string> services(writes.begin() + 2, writes.begin() + 7);
+  std::sort(services.begin(), services.end());
+  CHECK(services == std::vector<std::string>{"apply services redis/redis-master",
+                                             "apply services redis/redis-master-headless",
+                                             "apply services redis/redis-master-repl",
+                                             "apply services redis/redis-replica",
+                                             "apply services redis/redis-replica-headless"});
+  std::vector<std::string> workloads(writes.begin() + 7, writes.begin() + 9);
+  std::sort(workloads.begin(), workloads.end());
+  CHECK(workloads == std::vector<std::string>{"apply deployments redis/redis-replica",
+                                              "apply statefulsets redis/redis-master"});
+  CHECK(writes.back() == "apply status redispairs redis/redis");
+  // No list of the namespace's Services to check the NodePorts: the cache and the API server do.
+  CHECK(f.client.CallsOf("list").empty());
   // Every child missing from the cache was looked up first: is the name someone else's?
-  CHECK(f.Keys("get", kube::kServices) ==
-        std::vector<std::string>{"redis/redis-master-headless", "redis/redis-master",
-                                 "redis/redis-master-repl", "redis/redis-replica",
-                                 "redis/redis-replica-headless"});
+  std::vector<std::string> looked_up = f.Keys("get", kube::kServices);
+  std::sort(looked_up.begin(), looked_up.end());
+  CHECK(looked_up == std::vector<std::string>{"redis/redis-master", "redis/redis-master-headless",
+                                              "redis/redis-master-repl", "redis/redis-replica",
+                                              "redis/redis-replica-headless"});
   CHECK(f.Keys("get", kube::kStatefulSets) == std::vector<std::string>{"redis/redis-master"});
   CHECK(f.Keys("get", kube::kSecrets) ==
         std::vector<std::string>{"redis/redis-operator-auth", "redis/redis-auth"});
@@ -187,6 +204,39 @@ TEST_CASE("ANewPairGetsItsSecretChildrenAndStatusInDependencyOrder", "[reconcile
   CHECK(note.find("StatefulSet redis-master") != std::string::npos);
 }
 
+TEST_CASE("TheServicesAreAppliedAtOnceThenTheWorkloadsAtOnce", "[reconciler]") {
+  Fixture f;
+  f.AddPair(Pair());
+  // Each apply waits until every apply of its stage has started: one after another, the first
+  // would wait in vain. Generous, the machine may be busy.
+  constexpr auto kStageWait = 3s;
+  const std::vector<std::string> kServiceKeys = {
+      "redis/redis-master-headless", "redis/redis-master", "redis/redis-master-repl",
+      "redis/redis-replica", "redis/redis-replica-headless"};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<bool, int> started;     // by "is a Service"; guarded by mu
+  int met = 0;                     // applies that saw their whole stage started; guarded by mu
+  bool services_were_done = true;  // every workload apply began after the Services were stored
+  f.client.before_apply = [&](const kube::Resource& r) {
+    if (r != kube::kServices && r != kube::kStatefulSets && r != kube::kDeployments) return;
+    const bool service = r == kube::kServices;
+    if (!service) {
+      for (const std::string& key : kServiceKeys) {
+        if (f.client.Object(kube::kServices, key).is_null()) services_were_done = false;
+      }
+    }
+    std::unique_lock<std::mutex> lock(mu);
+    ++started[service];
+    cv.notify_all();
+    const int stage = service ? 5 : 2;
+    if (cv.wait_for(lock, kStageWait, [&] { return started[service] == stage; })) ++met;
+  };
+  REQUIRE(f.Reconcile().error.ok());
+  CHECK(met == 7);
+  CHECK(services_were_done);
+}
+
 TEST_CASE("ASteadyStateMakesNoWrites", "[reconciler]") {
   Fixture f;
   f.AddPair(Pair());
@@ -196,7 +246,7 @@ TEST_CASE("ASteadyStateMakesNoWrites", "[reconciler]") {
 
   ReconcileResult r = f.Reconcile();
   CHECK(r.error.ok());
-  CHECK(r.requeue_after == Reconciler::kUnhealthyResync);
+  CHECK(r.requeue_after == Reconciler::kIdleResync);
   CHECK(f.client.Writes() == 0);
   // Reads: the two Secrets by name (the operator's and the clients'), nothing else (the children
   // are cached).
@@ -248,7 +298,9 @@ TEST_CASE("AnUnreachableApiServerEndsThePassBeforeTheStatus", "[reconciler]") {
   f.client.fail["apply services"] = Status::Unavailable("connection refused");
   ReconcileResult r = f.Reconcile();
   CHECK(r.error.code() == Status::Code::kUnavailable);
-  CHECK(f.client.CallsOf("apply").size() == 1);
+  // The Services were tried at once; nothing after them was.
+  CHECK(f.Keys("apply", kube::kServices).size() == 5);
+  CHECK(f.client.CallsOf("apply").size() == 5);
   CHECK(f.client.CallsOf("apply status").empty());
 }
 
@@ -380,16 +432,50 @@ TEST_CASE("AGeneratedSecretNameHeldBySomeoneElseIsNotUsed", "[reconciler]") {
 TEST_CASE("ANodePortHeldByAnotherServiceIsReportedWithThatService", "[reconciler]") {
   Fixture f;
   f.AddPair(Pair());
+  // Someone else's Service, which the operator does not cache: the API server refuses the port.
   f.client.objects[kube::kServices]["redis/web"] =
       Foreign("Service", "web", {{"spec", {{"ports", json::array({{{"nodePort", 32401}}})}}}});
+  f.client.fail["apply services redis/redis-replica"] = Status::InvalidArgument(
+      "apply services redis/redis-replica: HTTP 422 Invalid: Service \"redis-replica\" is "
+      "invalid: spec.ports[0].nodePort: Invalid value: 32401: provided port is already allocated");
   f.Reconcile();
-  CHECK_FALSE(Contains(f.Keys("apply", kube::kServices), "redis/redis-replica"));
+  CHECK(f.client.objects[kube::kServices].count("redis/redis-replica") == 0);
   CHECK(Contains(f.Keys("apply", kube::kServices), "redis/redis-master"));
   CHECK(ReadyReason(f.WrittenStatus()) == "NodePortConflict");
   CHECK(ReadyMessage(f.WrittenStatus()).find("NodePort 32401") != std::string::npos);
   CHECK(ReadyMessage(f.WrittenStatus()).find("Service redis/web (managed by Helm)") !=
         std::string::npos);
   CHECK(Contains(f.EventReasons(), "NodePortConflict"));
+
+  // The next pass holds the apply back, and still names the holder. (The caches stay empty: the
+  // operator's hold only its own labelled objects, never `web`.)
+  const auto replica_applies = [&] {
+    const std::vector<std::string> keys = f.Keys("apply", kube::kServices);
+    return std::count(keys.begin(), keys.end(), "redis/redis-replica");
+  };
+  REQUIRE(replica_applies() == 1);
+  f.Reconcile();
+  CHECK(replica_applies() == 1);
+  CHECK(ReadyReason(f.WrittenStatus()) == "NodePortConflict");
+  CHECK(ReadyMessage(f.WrittenStatus()).find("Service redis/web (managed by Helm)") !=
+        std::string::npos);
+}
+
+TEST_CASE("ANodePortHeldByAnotherPairIsFoundInTheCacheWithoutAList", "[reconciler]") {
+  Fixture f;
+  f.AddPair(Pair());
+  json other = {{"metadata",
+                 {{"name", "other-replica"},
+                  {"namespace", "redis"},
+                  {"labels", {{names::kLabelInstance, "other"}}},
+                  {"ownerReferences", json::array({{{"uid", "uid-2"}, {"controller", true}}})}}},
+                {"spec", {{"ports", json::array({{{"nodePort", 32401}}})}}}};
+  f.Cache(kube::kServices, {other});
+  f.Reconcile();
+  CHECK_FALSE(Contains(f.Keys("apply", kube::kServices), "redis/redis-replica"));
+  CHECK(f.client.CallsOf("list").empty());
+  CHECK(ReadyReason(f.WrittenStatus()) == "NodePortConflict");
+  CHECK(ReadyMessage(f.WrittenStatus()).find("Service redis/other-replica") != std::string::npos);
 }
 
 TEST_CASE("ADisabledInfoJobIsDeletedOnlyWhenTheOperatorOwnsIt", "[reconciler]") {
