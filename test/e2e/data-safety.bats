@@ -302,6 +302,12 @@ ready_reason_is() { [[ "$(redispair::data::condition reason Ready)" == "$1" ]]; 
   [[ "${output}" == *"[from-a-file]" ]]
 
   # The Secret goes away: nothing restarts, the pair keeps the password it has, and status and an Event say so.
+  # The earlier tests' Events about this RedisPair used up its Event budget (25, then one per 5 min, as
+  # client-go's spam filter; the recorder drops the rest and counts them): a new operator starts with a
+  # full one, so the Event below is not dropped.
+  redispair::e2e::k rollout restart deployment redispair-operator >/dev/null
+  redispair::e2e::k rollout status deployment redispair-operator --timeout="${E2E_POD_READY_TIMEOUT}s" >/dev/null
+  redispair::e2e::wait_ready 60
   local before
   before="$(workloads_state)"
   redispair::e2e::k delete secret my-redis-password >/dev/null
@@ -337,7 +343,10 @@ sts_policy_is() {
   run script_98 "${REDISPAIR_E2E_ROOT}/scripts/98-redis-down.sh" </dev/null
   echo "${output}"
   ((status != 0))
-  [[ "${output}" == *"has retentionPolicy Delete: deleting it deletes the master's data (PVC data-${E2E_RP}-master-0 holding 100 keys)"* ]]
+  # The count is the master's DBSIZE: the 100 keys of this test and what earlier tests left.
+  local holding="has retentionPolicy Delete: deleting it deletes the master's data \\(PVC data-${E2E_RP}-master-0 holding ([0-9]+) keys\\)"
+  [[ "${output}" =~ ${holding} ]]
+  ((BASH_REMATCH[1] >= 100))
   [[ "${output}" == *"nothing deleted"* ]]
   redispair::e2e::k get rp "${E2E_RP}" >/dev/null
   redispair::e2e::k get pvc "data-${E2E_RP}-master-0" >/dev/null
