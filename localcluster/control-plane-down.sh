@@ -29,7 +29,7 @@ redispair::cp_down::leftovers() {
     exe="$(readlink "${dir}/exe" 2>/dev/null)" || continue
     [[ "${exe}" == "${K8S_BIN_DIR}/"* ]] || continue
     cmdline="$(tr '\0' ' ' <"${dir}/cmdline" 2>/dev/null)" || continue
-    [[ "${cmdline}" == *"${REDISPAIR_CLUSTER_DIR}"* ]] || continue
+    [[ "${cmdline}" == *"${REDISPAIR_CLUSTER_DIR}/"* ]] || continue
     printf '%s %s\n' "${dir#/proc/}" "${exe##*/}"
   done
 }
