@@ -180,9 +180,10 @@ report_data() {
   done <<<"${claims}"
 }
 
+# CLAIMS are the ones found before anything was deleted: with retentionPolicy Delete they may be gone by now,
+# and a fresh look would report "no data to keep" about data that was just deleted.
 handle_data() {
-  local purge="$1" claims policy="$2"
-  claims="$(data_claims)"
+  local purge="$1" policy="$2" claims="$3"
   if ((purge == 0)); then
     report_data "${claims}" "${policy}"
     return 0
@@ -191,7 +192,7 @@ handle_data() {
   while IFS= read -r pvc; do
     [[ -z "${pvc}" ]] && continue
     redispair::log::info "--purge: deleting PVC ${pvc} (the master's data)"
-    redispair::k8s::kubectl_ns delete pvc "${pvc}" --wait=true --timeout="${REDISPAIR_DELETE_TIMEOUT}s"
+    redispair::k8s::kubectl_ns delete pvc "${pvc}" --ignore-not-found --wait=true --timeout="${REDISPAIR_DELETE_TIMEOUT}s"
   done <<<"${claims}"
   if redispair::k8s::kubectl get namespace "${REDISPAIR_NAMESPACE}" >/dev/null 2>&1; then
     redispair::log::info "--purge: deleting namespace ${REDISPAIR_NAMESPACE}"
@@ -225,7 +226,7 @@ main() {
   fi
   delete_redispair "${keep_secret}"
   delete_operator_and_crd
-  handle_data "${purge}" "${policy}"
+  handle_data "${purge}" "${policy}" "${claims}"
   redispair::log::info "done. Deploy again with: scripts/01-redis-up.sh"
 }
 
