@@ -4,7 +4,8 @@
 #
 # Stage 1 builds the C++ binary with CMake/Ninja on Debian bookworm and runs the unit tests (a failing test fails
 # the image build). Stage 2 is `scratch` holding only the stripped binary, the shared libraries it links (its ldd
-# closure), CA certificates and a passwd entry for the non-root user it runs as.
+# closure), CA certificates and a passwd entry for the non-root user it runs as, plus the statically linked
+# importer that master pods copy (`redispair install-importer`), so that it runs in any Redis image.
 # `debian:bookworm-slim` is the official image; on machines without a registry, localcluster/lib/images.sh
 # builds a stand-in from `debootstrap --variant=minbase bookworm`.
 
@@ -26,6 +27,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_R
 RUN set -eu; \
     mkdir -p /out/etc/ssl/certs /out/tmp; \
     strip -o /out/redispair /build/operator/redispair; \
+    strip -o /out/redispair-import /build/operator/src/cmd/redispair-import-static; \
     for lib in $(ldd /build/operator/redispair | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do \
       cp -L --parents "${lib}" /out/; \
     done; \

@@ -177,7 +177,9 @@ apply_crd_and_operator() {
   redispair::log::info "operator Deployment ${REDISPAIR_OPERATOR_DEPLOYMENT} with image ${OPERATOR_IMAGE}"
   # patch, not `set image --local`, which prints nothing when the image is the one in the file already.
   redispair::k8s::kubectl patch --local -f "${OPERATOR_FILE}" --type=json -o yaml \
-    -p "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"${OPERATOR_IMAGE}\"}]" |
+    -p "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"${OPERATOR_IMAGE}\"},
+         {\"op\":\"test\",\"path\":\"/spec/template/spec/containers/0/env/1/name\",\"value\":\"REDISPAIR_IMPORTER_IMAGE\"},
+         {\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/env/1/value\",\"value\":\"${OPERATOR_IMAGE}\"}]" |
     redispair::k8s::kubectl apply --server-side --force-conflicts --field-manager="${FIELD_MANAGER}" -f -
   redispair::log::info "operator Service (${OPERATOR_SERVICE_FILE#"${ROOT}"/}): /metrics, /healthz, /readyz on a NodePort"
   redispair::k8s::kubectl apply --server-side --force-conflicts --field-manager="${FIELD_MANAGER}" -f "${OPERATOR_SERVICE_FILE}"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Imports a file of redis-cli commands (default import/redis/data.txt; format: import/README.md) into the
-# Redis master, with only kubectl on this host: the importer of the running operator image runs as a
-# short-lived pod in the cluster, the file is streamed to its stdin, and the password reaches it from
-# the Secret through the environment (never in argv). Undo: scripts/redisClean.sh
+# Redis master, with only kubectl on this host. The master pod carries the importer (its init container
+# copies it from the operator's image), so the file is streamed to it with one `kubectl exec -i`, and the
+# password reaches it from the container's environment (never in argv). A master pod without it (an
+# operator from before) gets the importer as a short-lived pod instead. Undo: scripts/redisClean.sh
 set -o errexit -o nounset -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,6 +26,10 @@ readonly DEFAULT_FILE="${ROOT}/import/redis/data.txt"
 # Where the importer records what it imported (see import/README.md).
 readonly IMPORTS_KEY=redispair:imports
 : "${REDISPAIR_IMPORT_POD_TIMEOUT:=120s}"
+# Where the master's redis container finds the importer (operator/src/controller/redis_config.h kImporterDir).
+readonly IMPORTER_DIR=/opt/redispair
+# The exit status that says "this master pod has no importer" (as a shell's for a command not found).
+readonly NO_IMPORTER=127
 
 usage() {
   cat <<USAGE
@@ -34,12 +39,13 @@ Imports FILE (default: ${DEFAULT_FILE#"${ROOT}"/}; - reads standard input) into 
 ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME}, pipelined and exact (\`redispair import\`, see import/README.md):
   1. validates the file here when a redispair binary is on PATH or in build/ (bad lines are listed
      with their numbers and nothing is sent); otherwise the in-cluster importer validates it first;
-  2. checks that the cluster and the RedisPair are Ready;
-  3. skips content that was imported before (the importer records it in ${IMPORTS_KEY}) unless
-     --force or --flush-first;
-  4. runs the importer from the operator's image as a pod (restricted Pod Security) and streams the
-     file to it; the password comes from the Secret as REDISCLI_AUTH; its exit status is this script's;
-  5. shows the key counts of the master and the replica.
+  2. streams the file with one \`kubectl exec -i\` to the importer inside the master pod, which
+     validates it again, skips content imported before (recorded in ${IMPORTS_KEY}) unless --force
+     or --flush-first, and sends it; the password is the container's REDISCLI_AUTH; its exit status
+     is this script's;
+  3. only when that fails: checks the cluster and the RedisPair and says what is wrong. A master pod
+     without the importer (an older operator) gets it as a short-lived pod instead (restricted Pod
+     Security), with the key counts of the master and the replica before and after.
 
   --dry-run      validate (in the cluster when there is no local binary) and send nothing
   --flush-first  FLUSHALL the master first (the replica follows)
@@ -116,6 +122,20 @@ pod_overrides() {
 JSON
 }
 
+# Streams FILE to the importer in the master pod. Returns the importer's exit status, NO_IMPORTER when the
+# pod has none, or kubectl's (1) when the pod cannot be reached (kubectl then says why, and for a non-zero
+# status of the importer it adds "command terminated with exit code N").
+import_in_master() {
+  local file="$1"
+  shift
+  local rc=0
+  # shellcheck disable=SC2016 # expanded by the container's shell
+  redispair::k8s::kubectl_ns exec -i "${REDISPAIR_NAME}-master-0" -c redis -- sh -c \
+    '[ -x "$1/redispair-import" ] || exit '"${NO_IMPORTER}"'; d="$1"; shift; TMPDIR="$d" exec "$d/redispair-import" "$@"' \
+    sh "${IMPORTER_DIR}" --port 6379 --skip-imported "$@" - <"${file}" || rc=$?
+  return "${rc}"
+}
+
 key_counts() {
   local role n
   for role in master replica; do
@@ -160,8 +180,21 @@ main() {
     return 0
   fi
 
+  local rc=0
+  redispair::log::info "kubectl exec -i ${REDISPAIR_NAME}-master-0 -- ${IMPORTER_DIR}/redispair-import ${flags[*]+"${flags[*]} "}- < ${shown}"
+  import_in_master "${file}" ${flags[@]+"${flags[@]}"} || rc=$?
+  if ((rc == 0)); then
+    redispair::log::info "done. Read it back: source scripts/_dev_vars.sh && redis-cli -h \"\${REDIS_SLAVE_HOST_PORT%:*}\" -p \"\${REDIS_SLAVE_HOST_PORT#*:}\" GET Hello"
+    return 0
+  fi
+  # Whatever failed, the cluster and the RedisPair come first: their messages say what to run next.
   redispair::k8s::require_cluster || exit 1
   redispair::k8s::require_ready || exit 1
+  if ((rc != NO_IMPORTER)); then
+    redispair::log::error "the importer exited with status ${rc} (its messages are above)"
+    exit "${rc}"
+  fi
+  redispair::log::info "the master pod has no importer (an operator from before it shipped one): running it as a pod"
 
   local sha previous
   sha="$(sha256_of "${file}")"
@@ -196,7 +229,7 @@ main() {
   redispair::log::info "key counts before:"
   key_counts
   redispair::log::info "running pod ${pod} (image ${image}): /redispair ${args[*]} < ${shown}"
-  local rc=0
+  rc=0
   redispair::k8s::kubectl_ns run "${pod}" --image="${image}" --restart=Never --rm -i --quiet \
     --pod-running-timeout="${REDISPAIR_IMPORT_POD_TIMEOUT}" \
     --overrides="$(pod_overrides "${pod}" "${image}" "${policy:-IfNotPresent}" "${secret}" "${key}" "${args[@]}")" \

@@ -11,6 +11,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 readonly ROOT
 # shellcheck source=scripts/lib/log.sh
 source "${ROOT}/scripts/lib/log.sh"
+# shellcheck source=bench/import/lib.sh
+source "${ROOT}/bench/import/lib.sh"
 # shellcheck source=test/importer/lib/redis-server.sh
 source "${ROOT}/test/importer/lib/redis-server.sh"
 redispair::log::install_err_trap
@@ -29,24 +31,6 @@ BENCH_REPEAT (${BENCH_REPEAT}), TMPDIR.
 USAGE
 }
 
-# Prints N commands: a mix of SET/HSET/INCR/RPUSH/SADD/ZADD with spaces, escapes and both quote
-# styles, over key spaces small enough that hashes, lists and sets grow.
-bench::generate() {
-  local count="$1"
-  LC_ALL=C awk -v n="${count}" 'BEGIN {
-    for (i = 0; i < n; i++) {
-      r = i % 6
-      if (r == 0) printf "SET key:%d \"value with spaces %d\"\n", i, i
-      else if (r == 1) printf "HSET user:%d name \"Ada \\\"L\\\" %d\" age %d\n", i % 50000, i, i % 90
-      else if (r == 2) printf "INCR counter:%d\n", i % 1000
-      else if (r == 3) printf "RPUSH list:%d \x27it\\\x27s %d\x27\n", i % 1000, i
-      else if (r == 4) printf "SADD set:%d m%d\n", i % 1000, i
-      else printf "ZADD z:%d %d \"m\\x41%d\"\n", i % 1000, i, i
-    }
-  }'
-}
-
-bench::now_ns() { date +%s%N; }
 
 bench::flush() { redis-cli -p "${REDIS_PORT}" FLUSHALL >/dev/null; }
 

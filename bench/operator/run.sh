@@ -5,11 +5,15 @@
 #     in the same run: the API server's own round trip for a create, so the figure can be read as
 #     "operator reaction time = total - create round trip");
 #   - API requests per reconcile, while creating and in the steady state;
+#   - CPU of the operator in the steady state: utime+stime from /proc/PID/stat over BENCH_STEADY_SECONDS
+#     (default 60), after BENCH_SETTLE_SECONDS (default 10) with nothing changing, as % of one core;
 #   - status writes per minute under write load: one more RedisPair made Ready on loopback (real redis-server
 #     processes run its rendered configuration; the script plays the kubelet), then written to at about
-#     2 MB/s for BENCH_LOAD_SECONDS;
-#   - RSS of the operator: right after it started (empty caches), and idle after the run with N
-#     RedisPairs and all their children cached.
+#     2 MB/s for BENCH_LOAD_SECONDS (0: skipped), printed last;
+#   - RSS of the operator: right after it started (empty caches), and idle after the steady state with N
+#     RedisPairs and all their children cached (before the load).
+# BENCH_KEEP=1 leaves the RedisPairs behind; a next run with the same N reuses them and measures only the
+# steady state, CPU and RSS (for comparing two binaries at 1,000 pairs without creating them twice).
 # Usage: bench/operator/run.sh [--help] [N]   (N RedisPairs, 1..1383; default $BENCH_APPLIES, else 50)
 set -o errexit -o nounset -o pipefail
 
@@ -32,6 +36,11 @@ source "${ROOT}/test/integration/lib/operator.bash"
 source "${ROOT}/test/integration/lib/standin.bash"
 
 : "${BENCH_LOAD_SECONDS:=60}"
+: "${BENCH_SETTLE_SECONDS:=10}"
+: "${BENCH_STEADY_SECONDS:=60}"
+# 1: leave the namespace and its RedisPairs behind, for a following run (of another binary) to reuse.
+: "${BENCH_KEEP:=0}"
+readonly REUSE_RECONCILE_TIMEOUT=900
 : "${BENCH_LOAD_CHUNKS_PER_SECOND:=2}" # chunks of 1000 SETs of 1 KiB values (about 1 MiB) a second
 : "${BENCH_MASTER_IP:=127.0.0.12}"
 : "${BENCH_REPLICA_IP:=127.0.0.13}"
@@ -53,7 +62,9 @@ cleanup() {
     redispair::standin::remove_nodes "${LOAD_NODES[@]}" 2>/dev/null || true # best effort on the way out
   fi
   redispair::op::stop >/dev/null 2>&1 || true
-  redispair::test::kubectl delete namespace "${BENCH_NS}" --wait=false >/dev/null 2>&1 || true
+  if ((BENCH_KEEP == 0)); then
+    redispair::test::kubectl delete namespace "${BENCH_NS}" --wait=false >/dev/null 2>&1 || true
+  fi
   rm -rf "${REDISPAIR_OP_DIR}" "${CERT_DIR}"
 }
 
@@ -170,9 +181,15 @@ operator_rss_kb() {
   awk '/^VmRSS/ { print $2 }' "/proc/$(cat "${REDISPAIR_OP_DIR}/operator.pid")/status"
 }
 
+# CPU time the operator has used, user + system, in clock ticks (fields 14 and 15 of /proc/PID/stat; the
+# command name in field 2 has no spaces: it is "redispair").
+operator_cpu_ticks() {
+  awk '{ print $14 + $15 }' "/proc/$(cat "${REDISPAIR_OP_DIR}/operator.pid")/stat"
+}
+
 main() {
   if [[ "${1:-}" == "--help" ]]; then
-    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     return 0
   fi
   if (($# > 0)); then
@@ -195,60 +212,90 @@ main() {
 
   local base="${SERVER}/apis/redispair.io/v1alpha1/namespaces/${BENCH_NS}/redispairs"
   local deploy_base="${SERVER}/apis/apps/v1/namespaces/${BENCH_NS}/deployments"
+  local sts_base="${SERVER}/apis/apps/v1/namespaces/${BENCH_NS}/statefulsets"
   local times="${REDISPAIR_OP_DIR}/apply-ms.txt" rtts="${REDISPAIR_OP_DIR}/create-rtt-ms.txt"
   local req0 rec0
   req0="$(redispair::op::metric redispair_api_requests_total)"
   rec0="$(redispair::op::metric redispair_reconcile_total)"
-  redispair::log::info "creating ${BENCH_APPLIES} RedisPairs one at a time"
-  local i name start created done_at port
-  for ((i = 0; i < BENCH_APPLIES; i++)); do
-    name="bench-${i}"
-    port=$((30000 + 2 * i))
-    start="$(now_ms)"
-    api -X POST -H 'Content-Type: application/json' "${base}" -o /dev/null -d \
-      "{\"apiVersion\":\"redispair.io/v1alpha1\",\"kind\":\"RedisPair\",\"metadata\":{\"name\":\"${name}\"},\"spec\":{\"master\":{\"nodePort\":${port}},\"replica\":{\"nodePort\":$((port + 1))}}}"
-    created="$(now_ms)"
-    # The Deployment is applied last, so its existence means every child exists.
-    until api -o /dev/null "${deploy_base}/${name}-replica" 2>/dev/null; do sleep 0.005; done
-    done_at="$(now_ms)"
-    echo $((done_at - start)) >>"${times}"
-    echo $((created - start)) >>"${rtts}"
-  done
-  sleep 3
-  local req1 rec1
+  # RedisPairs left by a run with BENCH_KEEP=1 are reused: only the steady state, CPU and RSS are measured.
+  local existing
+  existing="$(redispair::test::kubectl -n "${BENCH_NS}" get redispairs -o name | wc -l)"
+  if ((existing > 0 && existing != BENCH_APPLIES)); then
+    redispair::log::error "namespace ${BENCH_NS} holds ${existing} RedisPairs, not ${BENCH_APPLIES}; delete it first"
+    return 1
+  fi
+  if ((existing > 0)); then
+    redispair::log::info "reusing the ${existing} RedisPairs of namespace ${BENCH_NS}; waiting until each was reconciled"
+    all_reconciled() { (($(redispair::op::metric redispair_reconcile_total) >= BENCH_APPLIES)); }
+    redispair::test::eventually "${REUSE_RECONCILE_TIMEOUT}" all_reconciled
+  else
+    redispair::log::info "creating ${BENCH_APPLIES} RedisPairs one at a time"
+    local i name start created done_at port
+    for ((i = 0; i < BENCH_APPLIES; i++)); do
+      name="bench-${i}"
+      port=$((30000 + 2 * i))
+      start="$(now_ms)"
+      api -X POST -H 'Content-Type: application/json' "${base}" -o /dev/null -d \
+        "{\"apiVersion\":\"redispair.io/v1alpha1\",\"kind\":\"RedisPair\",\"metadata\":{\"name\":\"${name}\"},\"spec\":{\"master\":{\"nodePort\":${port}},\"replica\":{\"nodePort\":$((port + 1))}}}"
+      created="$(now_ms)"
+      # The workloads are applied last (after the Services), so their existence means every child exists.
+      until api -o /dev/null "${deploy_base}/${name}-replica" 2>/dev/null &&
+        api -o /dev/null "${sts_base}/${name}-master" 2>/dev/null; do sleep 0.005; done
+      done_at="$(now_ms)"
+      echo $((done_at - start)) >>"${times}"
+      echo $((created - start)) >>"${rtts}"
+    done
+  fi
+  sleep "${BENCH_SETTLE_SECONDS}"
+  local req1 rec1 cpu1
   req1="$(redispair::op::metric redispair_api_requests_total)"
   rec1="$(redispair::op::metric redispair_reconcile_total)"
-  redispair::log::info "steady state: 30 s with nothing changing"
-  sleep 30
-  local req2 rec2 writes rss_kb
+  cpu1="$(operator_cpu_ticks)"
+  redispair::log::info "steady state: ${BENCH_STEADY_SECONDS} s with nothing changing"
+  sleep "${BENCH_STEADY_SECONDS}"
+  local req2 rec2 cpu2 writes rss_kb
+  cpu2="$(operator_cpu_ticks)"
   req2="$(redispair::op::metric redispair_api_requests_total)"
   rec2="$(redispair::op::metric redispair_reconcile_total)"
   writes="$(redispair::op::metric redispair_api_write_requests_total)"
-  redispair::log::info "status under write load: one RedisPair Ready on loopback, ${BENCH_LOAD_SECONDS} s of writes"
-  measure_status_under_load
+  # Idle: nothing changes but the periodic resync, every RedisPair and child cached.
   rss_kb="$(operator_rss_kb)"
 
+  # Printed before the load phase, so that a failure there keeps these figures.
   echo
   echo "operator benchmark (${BENCH_APPLIES} RedisPairs, control plane only, Kubernetes ${KUBE_VERSION})"
-  printf '  apply -> all children exist   p50 %s ms   p99 %s ms   max %s ms\n' \
-    "$(percentile 50 "${times}")" "$(percentile 99 "${times}")" "$(percentile 100 "${times}")"
-  printf '  reference: create round trip  p50 %s ms   p99 %s ms\n' \
-    "$(percentile 50 "${rtts}")" "$(percentile 99 "${rtts}")"
+  if [[ -s "${times}" ]]; then
+    printf '  apply -> all children exist   p50 %s ms   p99 %s ms   max %s ms\n' \
+      "$(percentile 50 "${times}")" "$(percentile 99 "${times}")" "$(percentile 100 "${times}")"
+    printf '  reference: create round trip  p50 %s ms   p99 %s ms\n' \
+      "$(percentile 50 "${rtts}")" "$(percentile 99 "${rtts}")"
+  else
+    printf '  apply -> all children exist   not measured: the RedisPairs were reused\n'
+  fi
   printf '  API requests per reconcile    while creating %s (%s requests / %s reconciles)\n' \
     "$(awk -v a=$((req1 - req0)) -v b=$((rec1 - rec0)) 'BEGIN { printf "%.2f", (b ? a / b : 0) }')" \
     $((req1 - req0)) $((rec1 - rec0))
-  printf '                                steady state %s (%s requests / %s reconciles)\n' \
+  printf '                                steady state %s (%s requests / %s reconciles in %s s)\n' \
     "$(awk -v a=$((req2 - req1)) -v b=$((rec2 - rec1)) 'BEGIN { printf "%.2f", (b ? a / b : 0) }')" \
-    $((req2 - req1)) $((rec2 - rec1))
+    $((req2 - req1)) $((rec2 - rec1)) "${BENCH_STEADY_SECONDS}"
   printf '  API writes in total           %s\n' "${writes}"
-  printf '  status writes under load      %s/min (%s writes in %s s at %s MB/s; still Ready: %s)\n' \
-    "$(awk -v w="${LOAD_WRITES}" -v ms="${LOAD_MS}" 'BEGIN { printf "%.2f", w * 60000 / ms }')" "${LOAD_WRITES}" \
-    "$((LOAD_MS / 1000))" "$(awk -v b="${LOAD_BYTES}" -v ms="${LOAD_MS}" 'BEGIN { printf "%.2f", b / ms / 1000 }')" \
-    "${LOAD_STILL_READY}"
+  printf '  CPU in steady state           %s%% of one core (%s ticks of 1/%s s in %s s)\n' \
+    "$(awk -v t=$((cpu2 - cpu1)) -v hz="$(getconf CLK_TCK)" -v s="${BENCH_STEADY_SECONDS}" \
+      'BEGIN { printf "%.2f", t / hz / s * 100 }')" $((cpu2 - cpu1)) "$(getconf CLK_TCK)" "${BENCH_STEADY_SECONDS}"
   printf '  operator RSS when idle        %s KiB (%.1f MiB) with %s RedisPairs cached\n' \
     "${rss_kb}" "$(awk -v k="${rss_kb}" 'BEGIN { print k / 1024 }')" "${BENCH_APPLIES}"
   printf '  reference: RSS after start    %s KiB (%.1f MiB), caches empty\n' \
     "${rss_start_kb}" "$(awk -v k="${rss_start_kb}" 'BEGIN { print k / 1024 }')"
+
+  if ((BENCH_LOAD_SECONDS == 0)); then
+    return 0
+  fi
+  redispair::log::info "status under write load: one RedisPair Ready on loopback, ${BENCH_LOAD_SECONDS} s of writes"
+  measure_status_under_load
+  printf '  status writes under load      %s/min (%s writes in %s s at %s MB/s; still Ready: %s)\n' \
+    "$(awk -v w="${LOAD_WRITES}" -v ms="${LOAD_MS}" 'BEGIN { printf "%.2f", w * 60000 / ms }')" "${LOAD_WRITES}" \
+    "$((LOAD_MS / 1000))" "$(awk -v b="${LOAD_BYTES}" -v ms="${LOAD_MS}" 'BEGIN { printf "%.2f", b / ms / 1000 }')" \
+    "${LOAD_STILL_READY}"
 }
 
 main "$@"

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "cmd/import_command.h"
+#include "cmd/install_command.h"
 #include "cmd/operator_command.h"
 #include "cmd/render_command.h"
 
@@ -16,6 +17,7 @@ Commands:
   operator   run the RedisPair controller
   import     load redis-cli command lines into Redis, pipelined and exact
   render     print the objects and Redis configuration rendered for a RedisPair
+  install-importer  copy the static importer into a directory (the master pod's init container)
   version    print the version
 
 Run "redispair COMMAND --help" for a command's flags.
@@ -32,6 +34,7 @@ int main(int argc, char** argv) {
   if (cmd == "operator") return redispair::cmd::RunOperatorCommand(argc - 1, argv + 1);
   if (cmd == "import") return redispair::cmd::RunImportCommand(argc - 1, argv + 1);
   if (cmd == "render") return redispair::cmd::RunRenderCommand(argc - 1, argv + 1);
+  if (cmd == "install-importer") return redispair::cmd::RunInstallCommand(argc - 1, argv + 1);
   if (cmd == "version" || cmd == "--version") {
     std::puts("redispair " REDISPAIR_VERSION);
     return 0;

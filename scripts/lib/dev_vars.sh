@@ -72,15 +72,24 @@ redispair::dev_vars::auth_ref() {
 }
 
 # Prints the password in key KEY of Secret SECRET; fails, saying why, when it cannot be read or exported.
+# The same rule as the operator's and the pods' (operator/src/util/password.h): one trailing line ending
+# is not part of the password (kubectl create secret --from-file keeps a file's last newline); an empty
+# password, or any other line break, is refused.
 redispair::dev_vars::password() {
   local secret="$1" key="$2" password
-  if ! password="$(redispair::k8s::kubectl_ns get secret "${secret}" -o go-template="{{index .data \"${key}\" | base64decode}}" 2>/dev/null)" ||
-    [[ -z "${password}" ]]; then
+  # The "." keeps $(...) from eating trailing newlines, which the rule must see.
+  if ! password="$(redispair::k8s::kubectl_ns get secret "${secret}" -o go-template="{{index .data \"${key}\" | base64decode}}." 2>/dev/null)" ||
+    [[ "${password}" == . ]]; then
     redispair::log::error "cannot read key ${key} of Secret ${REDISPAIR_NAMESPACE}/${secret}. Is RedisPair ${REDISPAIR_NAMESPACE}/${REDISPAIR_NAME} Ready? (scripts/01-redis-up.sh)"
     return 1
   fi
-  if [[ "${password}" == *$'\n'* ]]; then
-    redispair::log::error "the password in Secret ${REDISPAIR_NAMESPACE}/${secret} has a line break: it cannot be exported as REDISCLI_AUTH"
+  password="${password%.}"
+  if [[ "${password}" == *$'\n' ]]; then
+    password="${password%$'\n'}"
+    password="${password%$'\r'}"
+  fi
+  if [[ -z "${password}" || "${password}" == *$'\n'* || "${password}" == *$'\r'* ]]; then
+    redispair::log::error "key ${key} of Secret ${REDISPAIR_NAMESPACE}/${secret} is empty or holds a line break other than one trailing newline: it cannot be exported as REDISCLI_AUTH (the RedisPair's status says the same)"
     return 1
   fi
   printf '%s\n' "${password}"

@@ -49,8 +49,9 @@ teardown() {
 }
 
 all_children_exist() {
-  k get svc/redis-master-headless svc/redis-master svc/redis-replica \
-    statefulset/redis-master deployment/redis-replica secret/redis-auth >/dev/null
+  k get svc/redis-master-headless svc/redis-master svc/redis-master-repl svc/redis-replica \
+    svc/redis-replica-headless statefulset/redis-master deployment/redis-replica secret/redis-auth \
+    secret/redis-operator-auth >/dev/null
 }
 
 @test "children: applying deploy/redispair.yaml creates every child with the expected spec" {
@@ -62,12 +63,21 @@ all_children_exist() {
   [[ "$(jp statefulset/redis-master '{.spec.volumeClaimTemplates[0].spec.resources.requests.storage}')" == 1Gi ]]
   [[ "$(jp statefulset/redis-master '{.spec.persistentVolumeClaimRetentionPolicy.whenDeleted}')" == Retain ]]
   run -0 jp deployment/redis-replica '{.spec.template.spec.containers[0].env[?(@.name=="REDIS_CONFIG")].value}'
-  [[ "${output}" == *"replicaof redis-master-0.redis-master-headless.redis.svc 6379"* ]]
+  [[ "${output}" == *"replicaof redis-master-repl.redis.svc 6379"* ]]
+  [[ "${output}" == *"maxmemory 102760448"* && "${output}" == *"maxmemory-policy noeviction"* ]]
+  # The replica's target: a stable virtual IP that also publishes a master still starting.
+  [[ "$(jp svc/redis-master-repl '{.spec.type}')" == ClusterIP ]]
+  [[ "$(jp svc/redis-master-repl '{.spec.publishNotReadyAddresses}')" == true ]]
+  # The master's launcher finds the replicas, ready or not, before it starts on an empty volume.
+  [[ "$(jp svc/redis-replica-headless '{.spec.publishNotReadyAddresses}')" == true ]]
+  run -0 jp statefulset/redis-master '{.spec.template.spec.containers[0].env[?(@.name=="REDISPAIR_REFILL_FROM")].value}'
+  [[ "${output}" == redis-replica-headless.redis.svc:6379 ]]
   # Every child is owned by the RedisPair, as its controller.
   local uid kind
   uid="$(jp redispair/redis '{.metadata.uid}')"
-  for kind in svc/redis-master svc/redis-replica svc/redis-master-headless statefulset/redis-master \
-    deployment/redis-replica secret/redis-auth; do
+  for kind in svc/redis-master svc/redis-replica svc/redis-master-headless svc/redis-master-repl \
+    svc/redis-replica-headless statefulset/redis-master deployment/redis-replica secret/redis-auth \
+    secret/redis-operator-auth; do
     [[ "$(jp "${kind}" '{.metadata.ownerReferences[0].uid}')" == "${uid}" ]]
     [[ "$(jp "${kind}" '{.metadata.ownerReferences[0].controller}')" == true ]]
   done
@@ -75,12 +85,13 @@ all_children_exist() {
   run -1 k get cronjob/redis-info
 }
 
-@test "children: the password is generated once, 32 characters, and never in a pod's args" {
-  local pw
+@test "children: both passwords are generated once, 32 characters, and never in a pod's args" {
+  local pw op
   pw="$(jp secret/redis-auth '{.data.password}' | base64 -d)"
-  [[ "${pw}" =~ ^[A-Za-z0-9]{32}$ ]]
+  op="$(jp secret/redis-operator-auth '{.data.password}' | base64 -d)"
+  [[ "${pw}" =~ ^[A-Za-z0-9]{32}$ && "${op}" =~ ^[A-Za-z0-9]{32}$ && "${pw}" != "${op}" ]]
   run -0 k get statefulset/redis-master deployment/redis-replica -o json
-  [[ "${output}" != *"${pw}"* ]]
+  [[ "${output}" != *"${pw}"* && "${output}" != *"${op}"* ]]
 }
 
 pods_admitted() {
@@ -125,7 +136,8 @@ uid_differs() { [[ "$(jp "$1" '{.metadata.uid}')" != "$2" ]]; }
 
 @test "repair: a deleted child is recreated within a second" {
   local kind old start elapsed
-  for kind in svc/redis-master svc/redis-master-headless deployment/redis-replica statefulset/redis-master; do
+  for kind in svc/redis-master svc/redis-master-headless svc/redis-master-repl deployment/redis-replica \
+    statefulset/redis-master; do
     old="$(jp "${kind}" '{.metadata.uid}')"
     start="$(date +%s%N)"
     k delete "${kind}" --wait=false >/dev/null

@@ -30,8 +30,10 @@ series_count_at_least() { (($(events_of "$1" | jq '[.[].series.count // 1] | max
 controlled_by_pair() {
   [[ "$(jp "$1" '{.metadata.ownerReferences[?(@.controller==true)].uid}')" == "$(jp "redispair/${RP_NAME}" '{.metadata.uid}')" ]]
 }
+# The Secret the master's pods read the clients' password from (REDISPAIR_PASSWORD; REDISCLI_AUTH is the
+# operator's own, operator/src/controller/launcher.h).
 secret_in_template() {
-  [[ "$(jp "statefulset/${RP_NAME}-master" '{.spec.template.spec.containers[0].env[?(@.name=="REDISCLI_AUTH")].valueFrom.secretKeyRef.name}')" == "$1" ]]
+  [[ "$(jp "statefulset/${RP_NAME}-master" '{.spec.template.spec.containers[0].env[?(@.name=="REDISPAIR_PASSWORD")].valueFrom.secretKeyRef.name}')" == "$1" ]]
 }
 
 setup_file() {

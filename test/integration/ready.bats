@@ -70,15 +70,17 @@ replica_pod() { k get pods -l app.kubernetes.io/instance="${RP_NAME}",app.kubern
 # A function, so that every retry of `eventually` asks the API server again.
 replica_pod_exists() { [[ -n "$(replica_pod)" ]]; }
 
-# Runs the role's container launcher with the REDIS_CONFIG the operator rendered into its workload,
-# rewritten only where a pod differs from loopback: the bind address, the data dir, the master host.
+# Runs the role's container launcher with the REDIS_CONFIG the operator rendered into its workload (rewritten
+# only where a pod differs from loopback: the bind address, the data dir, the master host) and both passwords,
+# the clients' and the operator's (operator/src/controller/launcher.h).
 start_redis() {
   local role="$1" ip="$2" workload="$3" config launcher
   config="$(jp "${workload}" '{.spec.template.spec.containers[0].env[?(@.name=="REDIS_CONFIG")].value}')"
   launcher="$(jp "${workload}" '{.spec.template.spec.containers[0].args[2]}')"
   config="$(sed -e "s|^bind .*|bind ${ip}|" -e "s|^dir /data$|dir ${WORK}/${role}|" \
     -e "s|^replicaof .* 6379$|replicaof ${MASTER_IP} 6379|" <<<"${config}")"
-  REDIS_CONFIG="${config}" REDISCLI_AUTH="${PASSWORD}" sh -c "${launcher}" >"${WORK}/${role}.log" 2>&1 3>&- &
+  REDIS_CONFIG="${config}" REDISPAIR_PASSWORD="${PASSWORD}" REDISCLI_AUTH="${OP_PASSWORD}" \
+    sh -c "${launcher}" >"${WORK}/${role}.log" 2>&1 3>&- &
   echo $! >"${WORK}/${role}.pid"
   disown
 }
@@ -105,7 +107,8 @@ replication_not_true() { [[ "$(condition ReplicationHealthy status)" != True ]];
   redispair::test::eventually "${STEP_TIMEOUT}" k get pod "${RP_NAME}-master-0"
   redispair::test::eventually "${STEP_TIMEOUT}" replica_pod_exists
   PASSWORD="$(jp "secret/${RP_NAME}-auth" '{.data.password}' | base64 -d)"
-  export PASSWORD
+  OP_PASSWORD="$(jp "secret/${RP_NAME}-operator-auth" '{.data.password}' | base64 -d)"
+  export PASSWORD OP_PASSWORD
   start_redis master "${MASTER_IP}" "statefulset/${RP_NAME}-master"
   start_redis replica "${REPLICA_IP}" "deployment/${RP_NAME}-replica"
   local replica start

@@ -71,6 +71,7 @@ EOF
   want+='"imagePullPolicy":"IfNotPresent","infoJob":{"enabled":false,"schedule":"*/1 * * * *"},'
   want+='"master":{"nodePort":32400,"resources":{"limits":{"memory":"256Mi"},"requests":{"cpu":"50m","memory":"64Mi"}},'
   want+='"storage":{"retentionPolicy":"Retain","size":"1Gi"}},'
+  want+='"redis":{"maxmemoryPolicy":"noeviction"},'
   want+='"replica":{"nodePort":32401,"resources":{"limits":{"memory":"256Mi"},"requests":{"cpu":"50m","memory":"64Mi"}}}}'
   [ "$(jq -cS '.spec' <<<"${output}")" == "$(jq -cS . <<<"${want}")" ]
 }
@@ -97,6 +98,11 @@ spec:
       limits: {cpu: "1", memory: 1024Mi}
   replica:
     nodePort: 32767
+    resources:
+      limits: {memory: 1Gi}
+  redis:
+    maxmemory: 512Mi
+    maxmemoryPolicy: allkeys-lru
   infoJob:
     enabled: true
     schedule: "@every 1h30m"

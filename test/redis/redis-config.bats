@@ -2,37 +2,17 @@
 # The Redis configuration and launcher that the operator renders, run with real redis-server
 # processes on loopback. The config text and the launcher script come from `redispair render`
 # unchanged, except the lines that only make sense inside a pod: bind, port, dir and the master's
-# DNS name are rewritten to loopback addresses and a temp dir.
+# DNS name are rewritten to loopback addresses and a temp dir (lib/redis.bash). The empty-master
+# guard of the master's launcher is refill.bats's.
 
 bats_require_minimum_version 1.5.0
 
-: "${REDISPAIR_BIN:=${BATS_TEST_DIRNAME}/../../build/operator/redispair}"
-RP="${BATS_TEST_DIRNAME}/../../deploy/redispair.yaml"
-# A password with every character the launcher must escape for redis.conf: quote, backslash, space.
-# shellcheck disable=SC2016 # the $ is part of the password, not an expansion
-PASSWORD='p"a\ss w0rd$x'
-# How long replication and restarts may take before a test fails.
-TIMEOUT_S=15
+load lib/redis
+
+TIMEOUT_S="${REDIS_TIMEOUT}"
 
 setup_file() {
-  [[ -x "${REDISPAIR_BIN}" ]] || {
-    echo "redispair binary not found at ${REDISPAIR_BIN}: build first (make build) or set REDISPAIR_BIN" >&2
-    return 1
-  }
-  command -v redis-server >/dev/null || {
-    echo "redis-server not found: apt-get install redis-server" >&2
-    return 1
-  }
-  export WORK="${BATS_FILE_TMPDIR}/redis"
-  mkdir -p "${WORK}/master" "${WORK}/replica"
-  export MASTER_PORT REPLICA_PORT
-  MASTER_PORT="$(free_port)"
-  REPLICA_PORT="$(free_port)"
-  "${REDISPAIR_BIN}" render --launcher >"${WORK}/launcher.sh"
-  "${REDISPAIR_BIN}" render -f "${RP}" --redis-config master >"${WORK}/master.conf.rendered"
-  "${REDISPAIR_BIN}" render -f "${RP}" --redis-config replica >"${WORK}/replica.conf.rendered"
-  localize "${WORK}/master.conf.rendered" "${MASTER_PORT}" "${WORK}/master" >"${WORK}/master.conf"
-  localize "${WORK}/replica.conf.rendered" "${REPLICA_PORT}" "${WORK}/replica" >"${WORK}/replica.conf"
+  redis::setup_work
   start_role master
   start_role replica
   wait_for "${TIMEOUT_S}" link_up
@@ -43,65 +23,14 @@ teardown_file() {
   stop_role master || true
 }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+start_role() { redis::start "$@"; }
+stop_role() { redis::stop "$@"; }
+cli() { redis::cli "$@"; }
+wait_for() { redis::wait_for "$@"; }
+port_of() { redis::port_of "$@"; }
 
-# Rewrites only the pod-specific lines; everything else stays as rendered.
-localize() {
-  local file="$1" port="$2" dir="$3"
-  sed -e "s|^bind .*|bind 127.0.0.1|" \
-    -e "s|^port 6379$|port ${port}|" \
-    -e "s|^dir /data$|dir ${dir}|" \
-    -e "s|^replicaof .* 6379$|replicaof 127.0.0.1 ${MASTER_PORT}|" "${file}"
-}
-
-# Starts a role exactly as the container does: sh -c <launcher> with REDIS_CONFIG and the password
-# in REDISCLI_AUTH. The launcher execs redis-server, so $! is the server's pid.
-start_role() {
-  local role="$1"
-  REDIS_CONFIG="$(cat "${WORK}/${role}.conf")" REDISCLI_AUTH="${PASSWORD}" \
-    sh -c "$(cat "${WORK}/launcher.sh")" >"${WORK}/${role}.log" 2>&1 3>&- &
-  echo $! >"${WORK}/${role}.pid"
-  disown  # a killed server is expected here; keep bash from reporting it
-  wait_for "${TIMEOUT_S}" cli "${role}" ping
-}
-
-stop_role() {
-  local role="$1" sig="${2:-TERM}" pid
-  pid="$(cat "${WORK}/${role}.pid" 2>/dev/null)" || return 0
-  kill "-${sig}" "${pid}" 2>/dev/null || return 0
-  local i
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "${pid}" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-port_of() { if [[ "$1" == master ]]; then echo "${MASTER_PORT}"; else echo "${REPLICA_PORT}"; fi; }
-
-cli() {
-  local role="$1"
-  shift
-  REDISCLI_AUTH="${PASSWORD}" redis-cli --no-auth-warning -h 127.0.0.1 -p "$(port_of "${role}")" "$@"
-}
-
-wait_for() {
-  local timeout="$1"
-  shift
-  local start=${SECONDS}
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS - start < timeout)) || {
-      echo "timed out after ${timeout}s: $*" >&2
-      return 1
-    }
-    sleep 0.2
-  done
-}
-
-link_up() { cli replica info replication | grep -q '^master_link_status:up'; }
-replica_has() { [[ "$(cli replica get "$1")" == "$2" ]]; }
+link_up() { redis::op_cli replica info replication | grep -q '^master_link_status:up'; }
+replica_has() { [[ "$(redis::op_cli replica get "$1")" == "$2" ]]; }
 
 @test "the rendered launcher starts redis-server as the process itself (PID of sh becomes redis-server)" {
   local pid
@@ -109,20 +38,57 @@ replica_has() { [[ "$(cli replica get "$1")" == "$2" ]]; }
   [[ "$(cat "/proc/${pid}/comm")" == redis-server ]]
 }
 
-@test "auth is enforced with the password from the environment, and it is in no argv" {
+@test "auth is enforced with either password from the environment, and neither is in any argv or in the server's environment" {
   run redis-cli -h 127.0.0.1 -p "${MASTER_PORT}" ping
   [[ "${output}" == *NOAUTH* ]]
   run redis-cli -h 127.0.0.1 -p "${MASTER_PORT}" --no-auth-warning -a wrong ping
   [[ "${output}" == *WRONGPASS* || "${output}" == *"invalid password"* ]]
   run -0 cli master ping
   [[ "${output}" == PONG ]]
-  # The replica authenticates to the master with masterauth (its link is up only then).
+  run -0 redis::op_cli master ping
+  [[ "${output}" == PONG ]]
+  # The replica authenticates to the master with masterauth, the operator's password (its link is up
+  # only then).
   link_up
   local pid argv
   for pid in "$(cat "${WORK}/master.pid")" "$(cat "${WORK}/replica.pid")"; do
     argv="$(tr '\0' ' ' <"/proc/${pid}/cmdline")"
-    [[ -n "${argv}" && "${argv}" != *w0rd* ]]
+    [[ -n "${argv}" && "${argv}" != *w0rd* && "${argv}" != *"${OP_PASSWORD}"* ]]
+    run -1 grep -aF 'w0rd' "/proc/${pid}/environ"
+    run -1 grep -aF "${OP_PASSWORD}" "/proc/${pid}/environ"
   done
+}
+
+@test "the clients' password changes at runtime: the old one is refused at once, replication and open connections go on" {
+  local new='n3w pass' digest_new digest_op
+  digest_new="$(printf '%s' "${new}" | sha256sum | cut -d ' ' -f 1)"
+  digest_op="$(printf '%s' "${OP_PASSWORD}" | sha256sum | cut -d ' ' -f 1)"
+  # A client connected and authenticated with the old password before the change.
+  local reply
+  exec 5<>"/dev/tcp/127.0.0.1/${MASTER_PORT}"
+  printf '*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n' "${#PASSWORD}" "${PASSWORD}" >&5
+  IFS= read -r reply <&5
+  [[ "${reply}" == $'+OK\r' ]]
+  # What the operator sends (controller/data_safety.cc): digests only.
+  redis::op_cli master ACL SETUSER default resetpass "#${digest_new}" "#${digest_op}"
+  redis::op_cli replica ACL SETUSER default resetpass "#${digest_new}" "#${digest_op}"
+  run cli master ping
+  [[ "${output}" == *WRONGPASS* || "${output}" == *NOAUTH* ]]
+  run -0 env REDISCLI_AUTH="${new}" redis-cli --no-auth-warning -p "${MASTER_PORT}" SET after-change 1
+  [[ "${output}" == OK ]]
+  wait_for "${TIMEOUT_S}" replica_has after-change 1
+  link_up
+  # The open connection goes on.
+  printf 'PING\r\n' >&5
+  IFS= read -r reply <&5
+  exec 5>&-
+  [[ "${reply}" == $'+PONG\r' ]]
+  # Back to the first password, for the tests after this one.
+  local digest_old
+  digest_old="$(printf '%s' "${PASSWORD}" | sha256sum | cut -d ' ' -f 1)"
+  redis::op_cli master ACL SETUSER default resetpass "#${digest_old}" "#${digest_op}"
+  redis::op_cli replica ACL SETUSER default resetpass "#${digest_old}" "#${digest_op}"
+  run -0 cli master DEL after-change
 }
 
 @test "a replica started with the rendered config follows the master and is read-only" {
@@ -134,13 +100,37 @@ replica_has() { [[ "$(cli replica get "$1")" == "$2" ]]; }
   [[ "${output}" == *"connected_slaves:1"* ]]
 }
 
+@test "memory: maxmemory and the replication buffers are bounded from the 256Mi limit; a write past maxmemory gets the OOM error" {
+  [[ "$(redis::op_cli master CONFIG GET maxmemory | tail -n 1)" == 102760448 ]]
+  [[ "$(redis::op_cli master CONFIG GET maxmemory-policy | tail -n 1)" == noeviction ]]
+  [[ "$(redis::op_cli master CONFIG GET repl-backlog-size | tail -n 1)" == 8388608 ]]
+  [[ "$(redis::op_cli master CONFIG GET client-output-buffer-limit | tail -n 1)" == *"slave 16777216 8388608 60"* ]]
+  # A smaller bound on a running server, to reach it quickly: writes go on until one is refused with
+  # Redis's OOM error; nothing is evicted.
+  local i=0 out=OK
+  head -c 500000 /dev/zero | tr '\0' x >"${WORK}/value"
+  redis::op_cli master CONFIG SET maxmemory 3mb
+  while [[ "${out}" == OK ]] && ((i < 20)); do
+    out="$(cli master -x SET "big:${i}" <"${WORK}/value" 2>&1)"
+    i=$((i + 1))
+  done
+  redis::op_cli master CONFIG SET maxmemory 102760448
+  echo "# write ${i} of 500 kB past maxmemory 3mb: ${out}" >&3
+  [[ "${out}" == *"OOM command not allowed when used memory > 'maxmemory'"* ]]
+  [[ "$(cli master EXISTS big:0)" == 1 ]]
+  local -a written
+  mapfile -t written < <(seq -f 'big:%g' 0 $((i - 1)))
+  cli master DEL "${written[@]}" >/dev/null
+  run -0 cli master ping
+}
+
 # Surviving a SIGKILL cannot tell everysec from "no" (the kernel still has the page cache), so the
 # fsync policy is asserted on the live server, as redis-server read the rendered configuration.
 @test "the master runs with appendonly yes and appendfsync everysec, the replica with no AOF" {
-  [[ "$(cli master config get appendonly)" == $'appendonly\nyes' ]]
-  [[ "$(cli master config get appendfsync)" == $'appendfsync\neverysec' ]]
-  [[ "$(cli master config get dir)" == $'dir\n'"${WORK}/master" ]]
-  [[ "$(cli replica config get appendonly)" == $'appendonly\nno' ]]
+  [[ "$(redis::op_cli master config get appendonly)" == $'appendonly\nyes' ]]
+  [[ "$(redis::op_cli master config get appendfsync)" == $'appendfsync\neverysec' ]]
+  [[ "$(redis::op_cli master config get dir)" == $'dir\n'"${WORK}/master" ]]
+  [[ "$(redis::op_cli replica config get appendonly)" == $'appendonly\nno' ]]
 }
 
 @test "the master's AOF survives SIGKILL: restarted on its dir, the data is back and the replica resyncs" {
@@ -171,14 +161,14 @@ replica_has() { [[ "$(cli replica get "$1")" == "$2" ]]; }
   [[ "$(cli replica dbsize)" == "$(cli master dbsize)" ]]
 }
 
-@test "the rendered probes: liveness passes, master readiness passes, replica readiness tracks the link" {
+@test "the rendered probes (the operator's password): liveness passes, master readiness needs role:master, replica readiness tracks the link" {
   local probes="${WORK}/probes.json"
-  "${REDISPAIR_BIN}" render -f "${RP}" >"${probes}"
+  "${REDISPAIR_BIN}" render -f "${REDIS_RP}" >"${probes}"
   probe() {
     local kind="$1" role="$2" which="$3" script
     script="$(jq -r --arg k "${kind}" --arg p "${which}" \
       '.[] | select(.kind == $k) | .spec.template.spec.containers[0][$p].exec.command[2]' "${probes}")"
-    REDISCLI_AUTH="${PASSWORD}" sh -c "${script//-p 6379/-p $(port_of "${role}")}"
+    REDISCLI_AUTH="${OP_PASSWORD}" sh -c "${script//-p 6379/-p $(port_of "${role}")}"
   }
   probe StatefulSet master livenessProbe
   probe StatefulSet master readinessProbe
@@ -195,4 +185,13 @@ replica_has() { [[ "$(cli replica get "$1")" == "$2" ]]; }
   start_role master
   wait_for "${TIMEOUT_S}" link_up
   probe Deployment replica readinessProbe
+  # A master that is a replica (as while it is refilled) is alive but not ready. Of a port where nothing
+  # listens, so that nothing is synced.
+  redis::op_cli master REPLICAOF 127.0.0.1 1
+  run probe StatefulSet master readinessProbe
+  [[ "${status}" -ne 0 && "${output}" == *role:slave* ]]
+  probe StatefulSet master livenessProbe
+  redis::op_cli master REPLICAOF NO ONE
+  probe StatefulSet master readinessProbe
+  wait_for "${TIMEOUT_S}" link_up
 }

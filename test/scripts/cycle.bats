@@ -250,6 +250,35 @@ dev_vars_in() {
   [[ "${output}" != *"$(rp::cycle::password)"* ]]
 }
 
+# Prints the argv of every process in the master's redis container, one line each (NULs as spaces).
+argv_in_master() {
+  # shellcheck disable=SC2016 # expanded by the container's shell
+  rp::cycle::k exec redis-master-0 -c redis -- sh -c 'for f in /proc/[0-9]*/cmdline; do tr "\0" " " <"$f"; echo; done'
+}
+
+@test "redisImport.sh runs the importer inside the master pod; no process there has the password in its argv" {
+  local big="${BATS_TEST_TMPDIR}/big.txt" scans="${BATS_TEST_TMPDIR}/argv.txt" pw import_pid
+  pw="$(rp::cycle::password)"
+  [[ -n "${pw}" ]]
+  # Large enough that the import runs while the container's processes are listed again and again.
+  awk 'BEGIN { for (i = 0; i < 500000; i++) printf "SET cycle:argv:%d %d\n", i, i }' >"${big}"
+  scripts/redisImport.sh --force "${big}" >"${BATS_TEST_TMPDIR}/import.log" 2>&1 &
+  import_pid=$!
+  : >"${scans}"
+  while kill -0 "${import_pid}" 2>/dev/null; do
+    # A process may exit between the listing and the read: such a scan is incomplete, not failed.
+    argv_in_master >>"${scans}" 2>/dev/null || echo "(incomplete scan)" >>"${scans}"
+  done
+  wait "${import_pid}"
+  cat "${BATS_TEST_TMPDIR}/import.log"
+  # The importer ran in the pod, and a scan saw it there: the scans looked while the import ran.
+  grep -q 'redispair-import --port 6379' "${scans}"
+  [[ "$(rp::cycle::cli "$(rp::cycle::node_ip):32400" GET cycle:argv:499999)" == 499999 ]]
+  # No argv held the password.
+  run grep -cF -- "${pw}" "${scans}"
+  [[ "${output}" == 0 ]]
+}
+
 @test "redisClean.sh: refuses without --yes and a terminal; with --yes master and replica report dbsize 0; twice" {
   local master replica
   master="$(rp::cycle::node_ip):32400"
@@ -303,6 +332,10 @@ dev_vars_in() {
   assert_redis_up
 }
 
+secret_adopted() {
+  [[ "$(rp::cycle::k get secret redis-auth -o jsonpath='{.metadata.ownerReferences[0].kind}')" == RedisPair ]]
+}
+
 @test "98-redis-down.sh keeps the master's data through a full down/up cycle, and stops the port-forwards" {
   local master
   master="$(rp::cycle::node_ip):32400"
@@ -313,16 +346,22 @@ dev_vars_in() {
   local pids
   pids="$(cat "${XDG_STATE_HOME}/redispair/port-forward/${KUBE_CONTEXT}"/*.pid)"
 
+  local password
+  password="$(rp::cycle::password)"
   run scripts/98-redis-down.sh
   echo "${output}"
   [[ "${status}" -eq 0 ]]
   [[ "${output}" == *"kept the master's data"* ]]
+  [[ "${output}" == *"keeping Secret redis-auth with the data"* ]]
   run ! kubectl get crd redispairs.redispair.io
   run ! rp::cycle::k get deploy redispair-operator
   run ! rp::cycle::k get role redispair-operator
   run ! rp::cycle::k get serviceaccount redispair-operator
   run ! rp::cycle::k get statefulset redis-master
-  run ! rp::cycle::k get secret redis-auth
+  # The password stays with the data, released from the deleted RedisPair.
+  # (run -0: a Secret that is gone must fail here, not read as "no owner")
+  run -0 rp::cycle::k get secret redis-auth -o jsonpath='{.metadata.ownerReferences}'
+  [[ -z "${output}" ]]
   [[ -z "$(rp::cycle::k get pods -o name)" ]]
   rp::cycle::k get pvc data-redis-master-0
   local pid
@@ -330,11 +369,16 @@ dev_vars_in() {
 
   run scripts/98-redis-down.sh
   [[ "${status}" -eq 0 && "${output}" == *"already gone"* ]]
+  # Garbage collection has had the time to act on anything still owned: the Secret is still there.
+  rp::cycle::k get secret redis-auth
 
   run scripts/01-redis-up.sh
   [[ "${status}" -eq 0 ]]
   assert_redis_up
+  # The old data, with the old password; the Secret belongs to the new RedisPair again.
+  [[ "$(rp::cycle::password)" == "${password}" ]]
   [[ "$(rp::cycle::cli "${master}" GET cycle:survivor)" == "still here" ]]
+  rp::cycle::eventually 30 secret_adopted
   rp::cycle::eventually 30 rp::cycle::get_is "$(rp::cycle::node_ip):32401" cycle:survivor "still here"
 }
 

@@ -178,3 +178,31 @@ in_shell() {
   [[ "${output}" == *"does not answer"* ]]
   [[ "${output}" == *"rc=1"* ]]
 }
+
+# redispair::dev_vars::password with kubectl answering VALUE as `get secret -o go-template=...` would: the
+# decoded value, then the template's "." sentinel. Prints "[password]" or "refused: the error".
+password_of() {
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  run bash -c 'source scripts/lib/log.sh && source scripts/lib/dev_vars.sh
+    REDISPAIR_NAMESPACE=redis REDISPAIR_NAME=redis NO_COLOR=1 value="$1"
+    redispair::k8s::kubectl_ns() { printf "%s." "${value}"; }
+    if pw="$(redispair::dev_vars::password s password 2>&1)"; then printf "[%s]" "${pw}"; else printf "refused: %s" "${pw}"; fi' \
+    bash "$1"
+}
+
+@test "_dev_vars.sh reads the password by the operator's rule: one trailing newline dropped, other line breaks refused" {
+  password_of 'plain'
+  [[ "${output}" == "[plain]" ]]
+  password_of $'from-a-file\n'
+  [[ "${output}" == "[from-a-file]" ]]
+  password_of $'from-windows\r\n'
+  [[ "${output}" == "[from-windows]" ]]
+  password_of $'two\n\n'
+  [[ "${output}" == "refused: "*"line break other than one trailing newline"* ]]
+  password_of $'multi\nline'
+  [[ "${output}" == "refused: "*"line break"* ]]
+  password_of $'\n'
+  [[ "${output}" == "refused: "*"empty"* ]]
+  password_of ''
+  [[ "${output}" == "refused: "*"cannot read key password"* ]]
+}

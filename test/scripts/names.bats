@@ -44,17 +44,20 @@ rendered() {
       "$(redispair::names::master_pvc "${name}")" ]]
     [[ "$(rendered "${name}" '.[] | select(.kind == "StatefulSet") | .spec.serviceName')" == \
       "$(redispair::names::master_headless_service "${name}")" ]]
-    [[ "$(rendered "${name}" '.[] | select(.kind == "Service" and .spec.clusterIP == "None") | .metadata.name')" == \
+    [[ "$(rendered "${name}" '.[] | select(.kind == "Service" and .spec.clusterIP == "None" and .spec.selector["app.kubernetes.io/component"] == "master") | .metadata.name')" == \
       "$(redispair::names::master_headless_service "${name}")" ]]
+    [[ "$(rendered "${name}" '.[] | select(.kind == "Service" and .spec.clusterIP == "None" and .spec.selector["app.kubernetes.io/component"] == "replica") | .metadata.name')" == \
+      "$(redispair::names::replica_headless_service "${name}")" ]]
     [[ "$(rendered "${name}" '.[] | select(.kind == "Service" and .spec.type == "NodePort" and .spec.selector["app.kubernetes.io/component"] == "master") | .metadata.name')" == \
       "$(redispair::names::master_service "${name}")" ]]
     [[ "$(rendered "${name}" '.[] | select(.kind == "Service" and .spec.type == "NodePort" and .spec.selector["app.kubernetes.io/component"] == "replica") | .metadata.name')" == \
       "$(redispair::names::replica_service "${name}")" ]]
     [[ "$(rendered "${name}" '.[] | select(.kind == "Deployment") | .metadata.name')" == "$(redispair::names::replica_deployment "${name}")" ]]
     [[ "$(rendered "${name}" '.[] | select(.kind == "CronJob") | .metadata.name')" == "$(redispair::names::info_cronjob "${name}")" ]]
-    # spec.auth.secretName is empty: the pods read the password from the generated Secret.
-    [[ "$(rendered "${name}" '[.[] | .. | .secretKeyRef? | select(. != null) | .name] | unique | .[]')" == \
-      "$(redispair::names::generated_secret "${name}")" ]]
+    # spec.auth.secretName is empty: the pods read the clients' password from the generated Secret, and
+    # their own from the operator's.
+    [[ "$(rendered "${name}" '[.[] | .. | .secretKeyRef? | select(. != null) | .name] | unique | join(" ")')" == \
+      "$(redispair::names::generated_secret "${name}") $(redispair::names::operator_secret "${name}")" ]]
   done
 }
 

@@ -170,6 +170,13 @@ class ImportRun {
       StatusOr<std::optional<std::string>> previous =
           importer::FindPreviousImport(client, validation_.sha256);
       if (!previous.ok()) return Fail(previous.status());
+      if (previous->has_value() && flags_.skip_imported) {
+        std::printf(
+            "%s (sha256 %s) was already imported (%s): nothing sent. Import it again with "
+            "--force (or start over with --flush-first)\n",
+            name.c_str(), validation_.sha256.c_str(), (*previous)->c_str());
+        return 0;
+      }
       if (previous->has_value()) {
         std::fprintf(stderr, "import: refused: %s",
                      importer::RefusalMessage(validation_.sha256, **previous).c_str());

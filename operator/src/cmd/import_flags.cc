@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cmd/flags.h"
+#include "util/password.h"
 
 namespace redispair::cmd {
 
@@ -23,6 +24,7 @@ const char kImportUsage[] =
     "  --dry-run             validate and report only; connect to nothing\n"
     "  --flush-first         FLUSHALL before importing (also forgets earlier imports)\n"
     "  --force               import even if this exact content was imported before\n"
+    "  --skip-imported       content imported before is not an error: say so, exit 0\n"
     "  --emit-resp           write the commands as RESP to stdout (for redis-cli --pipe)\n"
     "  --window N            commands in flight (default 65536)\n"
     "  -h, --help            show this help\n";
@@ -34,6 +36,7 @@ StatusOr<ImportFlags> ParseImportFlags(int argc, char** argv) {
   set.Bool({"--dry-run"}, &flags.dry_run);
   set.Bool({"--flush-first"}, &flags.flush_first);
   set.Bool({"--force"}, &flags.force);
+  set.Bool({"--skip-imported"}, &flags.skip_imported);
   set.Bool({"--emit-resp"}, &flags.emit_resp);
   set.String({"--host"}, &flags.host, /*allow_empty=*/false);
   set.Int({"--port"}, 1, 65535, &flags.port);
@@ -56,6 +59,8 @@ StatusOr<ImportFlags> ParseImportFlags(int argc, char** argv) {
 }
 
 StatusOr<std::string> ReadPassword(const ImportFlags& flags) {
+  std::string raw;
+  std::string source = "REDISCLI_AUTH";
   if (!flags.password_file.empty()) {
     std::ifstream in(flags.password_file, std::ios::binary);
     if (!in) {
@@ -64,13 +69,18 @@ StatusOr<std::string> ReadPassword(const ImportFlags& flags) {
     }
     std::ostringstream content;
     content << in.rdbuf();
-    std::string password = content.str();
-    if (password.ends_with('\n')) password.pop_back();
-    if (password.ends_with('\r')) password.pop_back();
-    return password;
+    raw = content.str();
+    source = "--password-file " + flags.password_file;
+  } else if (const char* env = std::getenv("REDISCLI_AUTH"); env != nullptr && *env != '\0') {
+    raw = env;
+  } else {
+    return std::string();
   }
-  const char* env = std::getenv("REDISCLI_AUTH");
-  return std::string(env != nullptr ? env : "");
+  // The same rule as the operator's and the pods' (util/password.h), so that a Secret made with
+  // --from-file works here exactly as it does there.
+  StatusOr<std::string> password = NormalizePassword(raw);
+  if (!password.ok()) return Status::InvalidArgument(source + ": " + password.status().message());
+  return password;
 }
 
 }  // namespace redispair::cmd

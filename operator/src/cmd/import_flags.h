@@ -22,6 +22,7 @@ struct ImportFlags {
   bool dry_run = false;
   bool flush_first = false;
   bool force = false;
+  bool skip_imported = false;  // content imported before: say so and succeed, send nothing
   bool emit_resp = false;
   bool help = false;
   size_t window = importer::SendOptions{}.max_in_flight_commands;
@@ -32,8 +33,9 @@ struct ImportFlags {
 // FILE, and any attempt to pass a password on the command line (-a, --pass, --password, --user).
 StatusOr<ImportFlags> ParseImportFlags(int argc, char** argv);
 
-// The password from --password-file (one trailing "\n" or "\r\n" dropped), else $REDISCLI_AUTH,
-// else empty (no AUTH).
+// The password from --password-file, else $REDISCLI_AUTH, normalised as everywhere else
+// (util/password.h: one trailing "\n" or "\r\n" dropped; empty or multi-line refused); empty (no
+// AUTH) when neither is set.
 StatusOr<std::string> ReadPassword(const ImportFlags& flags);
 
 }  // namespace redispair::cmd

@@ -22,6 +22,20 @@
 namespace redispair::cmd {
 namespace {
 
+// The image master pods copy the static importer from: the operator's own, which the Deployment
+// names in REDISPAIR_IMPORTER_IMAGE (scripts/01-redis-up.sh sets it with the container's image).
+// An environment variable rather than a read of the operator's own Pod, which would need `get` on
+// every pod of the namespace. Unset (outside a cluster, as in the integration tests): master pods
+// get no importer, and redisImport.sh falls back to a short-lived importer pod.
+std::string ImporterImage() {
+  const char* image = std::getenv("REDISPAIR_IMPORTER_IMAGE");
+  if (image == nullptr || *image == '\0') {
+    LogInfo("REDISPAIR_IMPORTER_IMAGE unset: master pods get no importer");
+    return "";
+  }
+  return image;
+}
+
 constexpr const char* kUsage = R"(Usage: redispair operator [flags]
 
 Runs the RedisPair controller until SIGTERM or SIGINT.
@@ -98,7 +112,7 @@ int RunOperatorCommand(int argc, char** argv) {
   }
   HiredisProber prober;
   std::unique_ptr<kube::KubeClient> kube_client = kube::NewKubeClient(&client);
-  Controller controller(kube_client.get(), &metrics, &prober, {ns, flags.workers});
+  Controller controller(kube_client.get(), &metrics, &prober, {ns, flags.workers, ImporterImage()});
   OpsServer ops(
       flags.ops_address, static_cast<uint16_t>(flags.ops_port), &metrics,
       [&] { return controller.Healthy(); }, [&] { return controller.Readiness(); });

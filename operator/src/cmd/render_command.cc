@@ -10,6 +10,7 @@
 
 #include "cmd/flags.h"
 #include "cmd/yaml_json.h"
+#include "controller/launcher.h"
 #include "controller/names.h"
 #include "controller/redis_config.h"
 #include "controller/render.h"

@@ -1,7 +1,8 @@
 // Applies one desired child of a RedisPair: only when the cache lacks it or it drifted, and only
 // over an object that is the pair's own (ownership.h). Also checks, before a Service is applied,
-// that no other Service holds its NodePort, and holds back a child the API server refused
-// (apply_backoff.h). The reconciler's step 4 calls it for every child.
+// that none of the operator's other Services holds its NodePort (a Service of anyone else holding
+// it is found by the API server's refusal, and then named), and holds back a child the API server
+// refused (apply_backoff.h). The reconciler's step 4 calls it for every child.
 //
 // Thread-safety: Apply() may run concurrently for different RedisPairs.
 #pragma once
@@ -52,9 +53,15 @@ class ChildApplier {
   StatusOr<ApplyOutcome> Apply(const RedisPair& rp, const ChildObject& child);
 
  private:
-  // The Service's NodePort conflict, if another Service in the namespace holds one of its ports.
-  StatusOr<std::string> NodePortConflict(const RedisPair& rp, const ChildObject& child,
-                                         const nlohmann::json* live);
+  // The Service's NodePort conflict with another of the operator's Services (the cache), if any:
+  // the status message, else empty.
+  std::string CachedNodePortConflict(const RedisPair& rp, const ChildObject& child,
+                                     const nlohmann::json* live);
+  // The outcome of an apply the API server refused because a NodePort is taken (`refusal`): a
+  // NodePort conflict that names the Service holding it when it is in the pair's namespace.
+  // Errors only as Apply's.
+  StatusOr<ApplyOutcome> PortAllocated(const RedisPair& rp, const ChildObject& child,
+                                       const std::string& refusal);
 
   Deps deps_;
   ApplyBackoff backoff_;

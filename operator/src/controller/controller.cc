@@ -41,6 +41,7 @@ Controller::Controller(kube::KubeClient* client, Metrics* metrics, ReplicationPr
       events::NewRecorder(client_, {.field_manager = names::kFieldManager, .metrics = metrics_});
   deps.recorder = recorder_.get();
   deps.now_rfc3339 = NowRfc3339;
+  deps.importer_image = options_.importer_image;
   deps.caches[kRedisPairs] = Watch(kRedisPairs, /*children_only=*/false);
   // The children, and what they make: pods from the pod templates, the master's claim from its
   // volumeClaimTemplate, all labelled as the operator's. Secrets are read by name: a watch, even

@@ -26,6 +26,7 @@ namespace redispair {
 struct ControllerOptions {
   std::string namespace_;  // watched namespace; empty = all (needs cluster-wide RBAC)
   int workers = 2;
+  std::string importer_image;  // RenderInputs::importer_image; empty: master pods get no importer
 };
 
 class Controller {

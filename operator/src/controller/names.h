@@ -36,6 +36,9 @@ inline constexpr const char* kRedisPortName = "redis";
 inline constexpr const char* kRedisContainer = "redis";
 inline constexpr const char* kInfoContainer = "info";
 inline constexpr const char* kDataVolume = "data";
+// The master pod's copy of the importer: its volume and the init container that fills it.
+inline constexpr const char* kImporterVolume = "importer";
+inline constexpr const char* kImporterInitContainer = "install-importer";
 
 inline std::string MasterStatefulSet(const RedisPair& rp) { return rp.name + "-master"; }
 inline std::string MasterPod(const RedisPair& rp) { return rp.name + "-master-0"; }
@@ -43,10 +46,22 @@ inline std::string MasterHeadlessService(const RedisPair& rp) {
   return rp.name + "-master-headless";
 }
 inline std::string MasterService(const RedisPair& rp) { return rp.name + "-master"; }
+inline std::string MasterReplicationService(const RedisPair& rp) {
+  return rp.name + "-master-repl";
+}
 inline std::string ReplicaDeployment(const RedisPair& rp) { return rp.name + "-replica"; }
 inline std::string ReplicaService(const RedisPair& rp) { return rp.name + "-replica"; }
+// Lists every replica pod, ready or not: the master's launcher asks them for data before it starts
+// on an empty volume (launcher.h), and a replica whose master is down is not ready.
+inline std::string ReplicaHeadlessService(const RedisPair& rp) {
+  return rp.name + "-replica-headless";
+}
 inline std::string InfoCronJob(const RedisPair& rp) { return rp.name + "-info"; }
 inline std::string GeneratedSecret(const RedisPair& rp) { return rp.name + "-auth"; }
+// The operator's own password (auth on only): probes, replication and the operator use it, so the
+// clients' password can change at runtime (launcher.h). Generated once, never shown to users.
+inline std::string OperatorSecret(const RedisPair& rp) { return rp.name + "-operator-auth"; }
+inline constexpr const char* kOperatorSecretKey = "password";
 // The StatefulSet controller names the claim "<template>-<statefulset>-<ordinal>".
 inline std::string MasterPvc(const RedisPair& rp) {
   return std::string(kDataVolume) + "-" + MasterStatefulSet(rp) + "-0";
@@ -58,8 +73,18 @@ inline std::string AuthSecret(const RedisPair& rp) {
 }
 
 // The master's stable DNS name, which replicas follow; never a pod IP, which changes on restart.
+// It is the replication Service's, not the pod's headless name: that one's address changes with
+// every master restart, and cluster DNS caches answers for it (30 s for both the old address and
+// "no such name" with kubeadm's and minikube's CoreDNS), so a replica dialled a dead address until
+// its 60 s connect timeout. A Service's virtual IP never changes; kube-proxy moves it to the new
+// pod.
 inline std::string MasterDns(const RedisPair& rp) {
-  return MasterPod(rp) + "." + MasterHeadlessService(rp) + "." + rp.namespace_ + ".svc";
+  return MasterReplicationService(rp) + "." + rp.namespace_ + ".svc";
+}
+
+// Where the master's launcher finds the replicas: "host:port" of their headless Service.
+inline std::string ReplicaHeadlessAddress(const RedisPair& rp) {
+  return ReplicaHeadlessService(rp) + "." + rp.namespace_ + ".svc:" + std::to_string(kRedisPort);
 }
 
 // Labels that select a role's pods. Stable for the life of the object: they are in immutable

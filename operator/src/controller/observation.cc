@@ -16,6 +16,19 @@ std::optional<int64_t> ToInt(std::string_view text) {
   return v;
 }
 
+// The value of `name` in a "a=1,b=2" list.
+std::optional<std::string_view> ListValue(std::string_view list, std::string_view name) {
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    if (item.size() > name.size() && item.starts_with(name) && item[name.size()] == '=') {
+      return item.substr(name.size() + 1);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 PodObservation ObservePod(const json& pod) {
@@ -92,23 +105,44 @@ ReplicationInfo ParseReplicationInfo(std::string_view text) {
     if (line.empty() || line[0] == '#' || colon == std::string_view::npos) continue;
     const std::string_view key = line.substr(0, colon);
     const std::string_view value = line.substr(colon + 1);
+    const bool one = value == "1";
     if (key == "role") {
       info.role = std::string(value);
     } else if (key == "connected_slaves") {
       info.connected_slaves = static_cast<int>(ToInt(value).value_or(0));
+    } else if (key == "master_replid") {
+      info.master_replid = std::string(value);
     } else if (key == "master_repl_offset") {
       info.master_repl_offset = ToInt(value).value_or(0);
+    } else if (key == "master_host") {
+      info.master_host = std::string(value);
+    } else if (key == "master_port") {
+      info.master_port = static_cast<int>(ToInt(value).value_or(0));
     } else if (key == "master_link_status") {
       info.master_link_status = std::string(value);
+    } else if (key == "master_sync_in_progress") {
+      info.master_sync_in_progress = one;
     } else if (key == "slave_repl_offset") {
       info.slave_repl_offset = ToInt(value);
+    } else if (key == "loading") {
+      info.loading = one;
+    } else if (key == "aof_enabled") {
+      info.aof_enabled = one;
+    } else if (key == "aof_rewrite_in_progress") {
+      info.aof_rewrite_in_progress = one;
+    } else if (key == "aof_rewrite_scheduled") {
+      info.aof_rewrite_scheduled = one;
+    } else if (key == "aof_last_bgrewrite_status") {
+      info.aof_last_bgrewrite_status = std::string(value);
     } else if (key == "slave0") {
       // ip=10.0.0.5,port=6379,state=online,offset=1234,lag=0
-      const size_t pos = value.find("offset=");
-      if (pos != std::string_view::npos) {
-        std::string_view rest = value.substr(pos + 7);
-        rest = rest.substr(0, rest.find(','));
-        info.slave0_offset = ToInt(rest);
+      if (std::optional<std::string_view> offset = ListValue(value, "offset")) {
+        info.slave0_offset = ToInt(*offset);
+      }
+    } else if (key.starts_with("db") && ToInt(key.substr(2))) {
+      // db0:keys=10,expires=0,avg_ttl=0
+      if (std::optional<std::string_view> keys = ListValue(value, "keys")) {
+        info.keys += ToInt(*keys).value_or(0);
       }
     }
   }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -35,19 +36,35 @@ PodObservation ObservePod(const nlohmann::json& pod);
 // running one, else the newest. Returns a default (exists=false) observation for none.
 PodObservation PickRolePod(const std::vector<nlohmann::json>& pods);
 
-// Parsed `INFO replication` of one server.
+// What the operator reads from one server: INFO replication, keyspace and persistence, and the
+// password digests of the default user (ACL GETUSER default).
 struct ReplicationInfo {
   std::string role;  // "master" or "slave"
   int connected_slaves = 0;
+  std::string master_replid;
   int64_t master_repl_offset = 0;
   // On a master: the first replica's acknowledged offset (slave0:...,offset=N).
   std::optional<int64_t> slave0_offset;
   // On a replica.
+  std::string master_host;
+  int master_port = 0;
   std::string master_link_status;  // "up" / "down"
+  bool master_sync_in_progress = false;
   std::optional<int64_t> slave_repl_offset;
+  // INFO keyspace: keys in all databases together.
+  int64_t keys = 0;
+  // INFO persistence.
+  bool loading = false;
+  bool aof_enabled = false;
+  bool aof_rewrite_in_progress = false;
+  bool aof_rewrite_scheduled = false;
+  std::string aof_last_bgrewrite_status;  // "ok" / "err"
+  // The SHA-256 (hex) of every password the default user accepts; nullopt when not read (auth
+  // off, or an older server).
+  std::optional<std::vector<std::string>> password_hashes;
 };
 
-// Parses INFO text ("key:value\r\n" lines). Unknown keys are ignored. Pure.
+// Parses INFO text ("key:value\r\n" lines, any sections). Unknown keys are ignored. Pure.
 ReplicationInfo ParseReplicationInfo(std::string_view info_text);
 
 struct ReplicationObservation {
@@ -67,6 +84,10 @@ struct Observation {
   std::string child_conflict;      // a child's name is held by an object that is not the pair's
   std::string node_port_conflict;  // a NodePort of the pair is held by another Service
   std::string apply_error;         // a child the API server refused, e.g. by an admission policy
+  // The MasterDataLost condition ({status, reason, message}) and status.data, as the data-safety
+  // step judged them (data_evidence.h); null when nothing is known.
+  nlohmann::json data_condition;
+  nlohmann::json data_evidence;
   int master_node_port = 0;
   int replica_node_port = 0;
 };

@@ -24,8 +24,10 @@
 
 #include "controller/auth_secret.h"
 #include "controller/child_applier.h"
+#include "controller/data_safety.h"
 #include "controller/observation.h"
 #include "controller/render.h"
+#include "controller/resync.h"
 #include "controller/status_memory.h"
 #include "events/recorder.h"
 #include "informer/object_cache.h"
@@ -68,6 +70,7 @@ struct ReconcilerDeps {
   std::function<std::string()> now_rfc3339;  // clock seam for lastTransitionTime
   // Clock seam for the backoff of refused applies; empty: the steady clock.
   std::function<ApplyBackoff::Clock::time_point()> now_steady;
+  std::string importer_image;  // RenderInputs::importer_image
 };
 
 class Reconciler {
@@ -78,10 +81,11 @@ class Reconciler {
   // Reconciles the RedisPair with this "namespace/name" key.
   ReconcileResult Reconcile(const std::string& key);
 
-  // How often a healthy pair is re-probed: replication health changes without any API event.
-  static constexpr std::chrono::seconds kHealthyResync{30};
-  // How soon an unhealthy pair is looked at again, for the same reason.
-  static constexpr std::chrono::seconds kUnhealthyResync{5};
+  // The resync periods (resync.h), here for the tests and the work queue.
+  static constexpr std::chrono::seconds kHealthyResync = resync::kHealthy;
+  static constexpr std::chrono::seconds kUnhealthyResync = resync::kUnhealthy;
+  static constexpr std::chrono::seconds kRefillResync = resync::kRefill;
+  static constexpr std::chrono::seconds kIdleResync = resync::kIdle;
 
  private:
   // What step 4 did, for the status and the Events.
@@ -94,14 +98,23 @@ class Reconciler {
 
   // Step 1, when the spec cannot be parsed: says so in status.
   Status ReportInvalidSpec(const nlohmann::json& object, const Status& error);
-  // Step 2. Errors are API failures; a Secret the user must fix is AuthState::error. A generated
-  // Secret that was created is added to report->created.
+  // Step 2. Errors are API failures; a Secret the user must fix is AuthState::error. A Secret
+  // that was created is added to report->created; one held by another owner is a conflict.
   StatusOr<AuthState> EnsureAuth(const RedisPair& rp, ChildrenReport* report);
-  StatusOr<AuthState> ReadUserSecret(const RedisPair& rp);
-  StatusOr<AuthState> EnsureGeneratedSecret(const RedisPair& rp, ChildrenReport* report);
+  // The user-named Secret, read by name and used only when its owner opted in (auth_secret.h).
+  Status ReadUserSecret(const RedisPair& rp, AuthState* auth);
+  // The operator's own Secret, or the generated clients' Secret: read by name (watching them
+  // would take list and watch on every Secret of the namespace, which RBAC cannot narrow to a
+  // label); one without a controller (kept by scripts/98-redis-down.sh with the data) is adopted;
+  // a missing one is created once with a new password (or, for the operator's, the one it last
+  // read, so that a deleted Secret does not restart the pods). A null object, with
+  // report->conflict set, when another owner holds the name.
+  StatusOr<nlohmann::json> EnsureOwnSecret(const RedisPair& rp, const std::string& name,
+                                           bool operator_secret, ChildrenReport* report);
   // Step 3: the node the master's volume is pinned to, when a local volume pins it.
   std::optional<std::string> MasterVolumeNode(const RedisPair& rp);
-  // Step 4. Returns an error only when the pass must stop (the API server is away).
+  // Step 4, the independent children at once (concurrently.h). Returns an error only when the
+  // pass must stop (the API server is away).
   Status ApplyChildren(const RedisPair& rp, const std::vector<ChildObject>& children,
                        ChildrenReport* report);
   // Step 4, its Events.
@@ -110,17 +123,28 @@ class Reconciler {
   Status DeleteDisabledChildren(const RedisPair& rp);
   Status DeleteOwnedChild(const RedisPair& rp, const kube::Resource& resource,
                           const std::string& name);
-  // Step 6.
-  Observation ObservePods(const RedisPair& rp) const;
-  std::vector<nlohmann::json> PodsOf(const RedisPair& rp, const std::string& component) const;
+  // Step 6. The pods of the pair, by role (its instance label), from one pass over the cache.
+  struct PairPods {
+    std::vector<nlohmann::json> masters;
+    std::vector<nlohmann::json> replicas;
+  };
+  PairPods PodsOf(const RedisPair& rp) const;
+  Observation ObservePods(const RedisPair& rp, const PairPods& pods) const;
   // Step 7: fills observed->replication, and the lag metric.
   void ProbeReplication(const RedisPair& rp, const std::string& password, Observation* observed);
   void RecordLag(const RedisPair& rp, const ReplicationObservation& replication);
-  // Step 8: when the master cannot be scheduled and a replica pod sits on the node its volume
+  // Step 8: the master's data (refill, evidence) and the clients' password, at runtime
+  // (data_safety.h). Fills observed->data_condition and observed->data_evidence.
+  void SecureData(const RedisPair& rp, const AuthState& auth,
+                  const std::vector<nlohmann::json>& replica_pods, Observation* observed);
+  // Records the data-safety and auth Events of a pass, each also a log line.
+  void RecordAll(const RedisPair& rp, const std::vector<events::Event>& events);
+  // Step 9: when the master cannot be scheduled and a replica pod sits on the node its volume
   // pins it to, deletes that replica pod (the placement deadlock; see volume_node.h).
   Status BreakPlacementDeadlock(const RedisPair& rp, const PodObservation& master,
+                                const std::vector<nlohmann::json>& replica_pods,
                                 const std::string& volume_node);
-  // Step 9: writes `status` unless it equals the previous one (the cached status, or this
+  // Step 10: writes `status` unless it equals the previous one (the cached status, or this
   // process's last write while the cache lacks it; cached_version is the cached object's
   // resourceVersion), then records the transition Events.
   Status WriteStatusIfChanged(const RedisPair& rp, const std::string& cached_version,
@@ -138,6 +162,10 @@ class Reconciler {
   // is enough for the life of the process.
   std::mutex pv_mu_;
   std::map<std::string, std::string> pv_nodes_;  // guarded by pv_mu_
+  // "namespace/name" -> the operator's password last read from its Secret, to make the Secret
+  // again with the same value when it is deleted.
+  std::mutex operator_passwords_mu_;
+  std::map<std::string, std::string> operator_passwords_;  // guarded by operator_passwords_mu_
 };
 
 }  // namespace redispair

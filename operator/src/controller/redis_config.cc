@@ -15,6 +15,11 @@ RedisConfigParams ConfigParamsFor(const RedisPair& rp, RedisRole role) {
   p.role = role;
   p.port = names::kRedisPort;
   if (role == RedisRole::kReplica) p.master_host = names::MasterDns(rp);
+  const Resources& resources =
+      role == RedisRole::kMaster ? rp.spec.master_resources : rp.spec.replica_resources;
+  const auto limit = resources.limits.find("memory");
+  p.memory = ComputeMemoryBudget(limit == resources.limits.end() ? 0 : QuantityBytes(limit->second),
+                                 QuantityBytes(rp.spec.maxmemory), rp.spec.maxmemory_policy);
   return p;
 }
 
@@ -31,11 +36,24 @@ std::string RenderRedisConfig(const RedisConfigParams& p) {
   // Replication over the pod network without temporary RDB files on either side.
   c += "repl-diskless-sync yes\n";
   c += "repl-diskless-sync-delay 0\n";
+  // Memory: a bound on the data set that leaves room inside the container's limit for the fork of
+  // an AOF rewrite or a full sync, and for the replication buffers (memory_budget.h).
+  const MemoryBudget& m = p.memory;
+  if (m.maxmemory > 0) c += "maxmemory " + std::to_string(m.maxmemory) + "\n";
+  c += "maxmemory-policy " + m.policy + "\n";
+  if (m.repl_backlog > 0) c += "repl-backlog-size " + std::to_string(m.repl_backlog) + "\n";
+  if (m.replica_buffer_hard > 0) {
+    c += "client-output-buffer-limit replica " + std::to_string(m.replica_buffer_hard) + " " +
+         std::to_string(m.replica_buffer_soft) + " 60\n";
+  }
   if (p.role == RedisRole::kMaster) {
     // The master's data must survive pod deletion: AOF, fsync every second, on the PVC.
     c += "appendonly yes\n";
     c += "appendfsync everysec\n";
     c += "save \"\"\n";
+    // While it is refilled from the replica (launcher.h) it is a replica itself: load the data
+    // straight from the socket, so that nothing lands on the volume before the data is complete.
+    c += "repl-diskless-load on-empty-db\n";
   } else {
     // The replica keeps nothing: it resyncs from the master on every start.
     c += "appendonly no\n";
@@ -48,26 +66,6 @@ std::string RenderRedisConfig(const RedisConfigParams& p) {
   return c;
 }
 
-std::vector<std::string> RedisLauncherArgs() {
-  // Quoting for redis.conf: the value goes inside double quotes, so escape \ and ". sed reads the
-  // password on stdin (printf is a shell builtin), never from argv. The here-document reaches
-  // redis-server through a pipe (dash), so nothing is written to disk.
-  static const char* kLauncher = R"(set -eu
-if [ -n "${REDISCLI_AUTH:-}" ]; then
-  pw=$(printf '%s' "$REDISCLI_AUTH" | sed 's/[\\"]/\\&/g')
-  exec redis-server - <<EOF
-$REDIS_CONFIG
-requirepass "$pw"
-masterauth "$pw"
-EOF
-fi
-exec redis-server - <<EOF
-$REDIS_CONFIG
-EOF
-)";
-  return {"sh", "-c", kLauncher};
-}
-
 std::vector<std::string> LivenessCommand() {
   return {"sh", "-c", "out=$(" + RedisCli("127.0.0.1") + R"( ping 2>&1) || true
 case "$out" in *PONG*|*LOADING*) exit 0 ;; esac
@@ -75,9 +73,14 @@ echo "$out"; exit 1)"};
 }
 
 std::vector<std::string> MasterReadinessCommand() {
-  return {"sh", "-c", "out=$(" + RedisCli("127.0.0.1") + R"( ping 2>&1) || true
-[ "$out" = PONG ] && exit 0
-echo "$out"; exit 1)"};
+  // PING first: INFO answers even while the AOF is still loading.
+  const std::string cli = RedisCli("127.0.0.1");
+  return {"sh", "-c",
+          "out=$(" + cli + R"( ping 2>&1) || true
+[ "$out" = PONG ] && out=$()" +
+              cli + R"( info replication 2>&1) || true
+case "$out" in *role:master*) exit 0 ;; esac
+echo "$out" | grep -E '^role:|master_host|master_link_status|ERR|NOAUTH|LOADING' || echo "$out"; exit 1)"};
 }
 
 std::vector<std::string> ReplicaReadinessCommand() {

@@ -1,13 +1,12 @@
-// The Redis server configuration for each role, and the launcher that starts redis-server with it.
+// The Redis server configuration for each role, and the probes and INFO job that talk to it.
 //
-// Secrets never appear here. The launcher reads the password from the REDISCLI_AUTH environment
-// variable (set from the Secret) and hands redis-server its whole configuration on stdin through a
-// here-document, so the password is in no process's argv and on no disk.
+// Secrets never appear here: the launcher (launcher.h) adds the auth lines from the environment.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "controller/memory_budget.h"
 #include "controller/names.h"
 #include "controller/redispair.h"
 
@@ -18,8 +17,9 @@ enum class RedisRole { kMaster, kReplica };
 // Where Redis keeps its data inside the pod: the data volume (names::kDataVolume), so the root
 // filesystem can stay read-only.
 inline constexpr const char* kDataDir = "/data";
-// The variable redis-cli reads its password from; the launcher and the probes use it too.
-inline constexpr const char* kPasswordEnv = "REDISCLI_AUTH";
+// Where the master's redis container finds the importer (names::kImporterVolume), as
+// kImporterDir/redispair-import; also its spool directory (TMPDIR), as the root is read-only.
+inline constexpr const char* kImporterDir = "/opt/redispair";
 inline constexpr const char* kConfigEnv = "REDIS_CONFIG";
 
 struct RedisConfigParams {
@@ -27,6 +27,7 @@ struct RedisConfigParams {
   std::string master_host;  // replicas only: the master's DNS name
   int port = names::kRedisPort;
   std::string data_dir = kDataDir;
+  MemoryBudget memory;  // from the role's memory limit and spec.redis (memory_budget.h)
 };
 
 RedisConfigParams ConfigParamsFor(const RedisPair& rp, RedisRole role);
@@ -34,14 +35,11 @@ RedisConfigParams ConfigParamsFor(const RedisPair& rp, RedisRole role);
 // redis.conf text for the role, without auth lines.
 std::string RenderRedisConfig(const RedisConfigParams& params);
 
-// The container args: ["sh", "-c", <launcher>]. It expects the config text in $REDIS_CONFIG and
-// the password (optional) in $REDISCLI_AUTH, appends requirepass/masterauth, then execs
-// redis-server so that it is PID 1 and receives SIGTERM directly.
-std::vector<std::string> RedisLauncherArgs();
-
-// Probe commands (exec). Liveness accepts LOADING, so a master replaying a large AOF is not
-// killed; replica readiness requires master_link_status:up. No probe of one role contacts the
-// other.
+// Probe commands (exec), authenticated with the operator's password (REDISCLI_AUTH), which never
+// changes at runtime. Liveness accepts LOADING, so a master replaying a large AOF is not killed;
+// master readiness requires role:master, so a master still being refilled from the replica
+// (launcher.h) takes no client traffic; replica readiness requires master_link_status:up. No
+// probe of one role contacts the other.
 std::vector<std::string> LivenessCommand();
 std::vector<std::string> MasterReadinessCommand();
 std::vector<std::string> ReplicaReadinessCommand();

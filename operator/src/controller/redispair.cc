@@ -108,6 +108,7 @@ StatusOr<RedisPair> ParseRedisPair(const nlohmann::json& object) {
   const nlohmann::json& storage = sub(master, "storage");
   const nlohmann::json& replica = sub(spec, "replica");
   const nlohmann::json& info = sub(spec, "infoJob");
+  const nlohmann::json& redis = sub(spec, "redis");
 
   for (Status st : {
            ReadString(spec, "image", "spec", &s.image),
@@ -122,12 +123,15 @@ StatusOr<RedisPair> ParseRedisPair(const nlohmann::json& object) {
            ReadResources(master, "spec.master", &s.master_resources),
            ReadInt(replica, "nodePort", "spec.replica", &s.replica_node_port),
            ReadResources(replica, "spec.replica", &s.replica_resources),
+           ReadQuantity(redis, "maxmemory", "spec.redis", &s.maxmemory),
+           ReadString(redis, "maxmemoryPolicy", "spec.redis", &s.maxmemory_policy),
            ReadBool(info, "enabled", "spec.infoJob", &s.info_job_enabled),
            ReadString(info, "schedule", "spec.infoJob", &s.info_job_schedule),
        }) {
     if (!st.ok()) return st;
   }
   if (s.auth_secret_key.empty()) s.auth_secret_key = "password";
+  if (s.maxmemory_policy.empty()) s.maxmemory_policy = "noeviction";
   return rp;
 }
 

@@ -42,6 +42,10 @@ struct RedisPairSpec {
   int replica_node_port = 32401;
   Resources replica_resources;
 
+  // spec.redis: Redis's own memory settings for both roles (memory_budget.h).
+  std::string maxmemory;  // a quantity; empty: derived from each role's limits.memory
+  std::string maxmemory_policy = "noeviction";
+
   bool info_job_enabled = false;
   std::string info_job_schedule = "*/1 * * * *";
 };

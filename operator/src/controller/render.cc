@@ -1,9 +1,9 @@
 #include "controller/render.h"
 
-#include <openssl/evp.h>
-
+#include "controller/launcher.h"
 #include "controller/names.h"
 #include "controller/redis_config.h"
+#include "util/password.h"
 
 namespace redispair {
 namespace {
@@ -63,13 +63,17 @@ json ExecProbe(const std::vector<std::string>& command, int initial_delay, int p
               {"failureThreshold", failures}};
 }
 
-json PasswordEnv(const RedisPair& rp) {
+json SecretEnv(const std::string& name, const std::string& secret, const std::string& key) {
+  return {{"name", name}, {"valueFrom", {{"secretKeyRef", {{"name", secret}, {"key", key}}}}}};
+}
+
+// The operator's password as REDISCLI_AUTH (launcher.h), for redis-cli in the pod, the probes and
+// the INFO job.
+json OperatorPasswordEnv(const RedisPair& rp) {
   json env = json::array();
   if (rp.spec.auth_enabled) {
-    env.push_back({{"name", kPasswordEnv},
-                   {"valueFrom",
-                    {{"secretKeyRef",
-                      {{"name", names::AuthSecret(rp)}, {"key", rp.spec.auth_secret_key}}}}}});
+    env.push_back(
+        SecretEnv(kOperatorPasswordEnv, names::OperatorSecret(rp), names::kOperatorSecretKey));
   }
   return env;
 }
@@ -86,9 +90,16 @@ json AntiAffinityAgainst(const RedisPair& rp, const std::string& other_component
 }
 
 json RedisContainer(const RedisPair& rp, RedisRole role, const Resources& resources) {
-  json env = PasswordEnv(rp);
+  json env = OperatorPasswordEnv(rp);
+  if (rp.spec.auth_enabled) {
+    // Read once, when the container starts; later changes are applied at runtime.
+    env.push_back(SecretEnv(kClientPasswordEnv, names::AuthSecret(rp), rp.spec.auth_secret_key));
+  }
   env.push_back({{"name", kConfigEnv}, {"value", RenderRedisConfig(ConfigParamsFor(rp, role))}});
   const bool master = role == RedisRole::kMaster;
+  if (master) {
+    env.push_back({{"name", kRefillFromEnv}, {"value", names::ReplicaHeadlessAddress(rp)}});
+  }
   return json{
       {"name", names::kRedisContainer},
       {"image", rp.spec.image},
@@ -102,8 +113,10 @@ json RedisContainer(const RedisPair& rp, RedisRole role, const Resources& resour
       {"resources", ResourcesJson(resources)},
       {"securityContext", ContainerSecurityContext()},
       {"livenessProbe", ExecProbe(LivenessCommand(), 15, 10, 6)},
-      {"readinessProbe",
-       ExecProbe(master ? MasterReadinessCommand() : ReplicaReadinessCommand(), 2, 5, 3)},
+      // The replica's link comes up a moment after the master listens, which is usually after its
+      // first check: every 2 s rather than 5 s, so Ready follows the link within 2 s.
+      {"readinessProbe", master ? ExecProbe(MasterReadinessCommand(), 2, 5, 3)
+                                : ExecProbe(ReplicaReadinessCommand(), 1, 2, 5)},
       {"volumeMounts", json::array({{{"name", names::kDataVolume}, {"mountPath", kDataDir}}})},
   };
 }
@@ -111,8 +124,8 @@ json RedisContainer(const RedisPair& rp, RedisRole role, const Resources& resour
 json PodTemplateMetadata(const RedisPair& rp, const std::string& component,
                          const RenderInputs& in) {
   json meta = {{"labels", LabelsJson(names::CommonLabels(rp, component))}};
-  if (!in.auth_secret_version.empty()) {
-    meta["annotations"] = {{kAuthVersionAnnotation, in.auth_secret_version}};
+  if (!in.operator_auth_hash.empty()) {
+    meta["annotations"] = {{kOperatorAuthHashAnnotation, in.operator_auth_hash}};
   }
   return meta;
 }
@@ -126,19 +139,6 @@ json ServicePort(int node_port) {
   return port;
 }
 
-std::string Sha256Hex(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xf];
-  }
-  return out;
-}
-
 ChildObject Child(const kube::Resource& resource, json object) {
   const std::string name = object["metadata"]["name"].get<std::string>();
   // The digest covers everything the operator sets; json::dump sorts keys, so it is stable.
@@ -147,6 +147,21 @@ ChildObject Child(const kube::Resource& resource, json object) {
 }
 
 }  // namespace
+
+// Copies the static importer from the operator's image into the importer volume.
+json ImporterInitContainer(const RedisPair& rp, const std::string& image) {
+  return json{
+      {"name", names::kImporterInitContainer},
+      {"image", image},
+      {"imagePullPolicy", rp.spec.image_pull_policy},
+      {"args", json::array({"install-importer", "--to", kImporterDir})},
+      {"resources",
+       {{"requests", {{"cpu", "10m"}, {"memory", "16Mi"}}}, {"limits", {{"memory", "64Mi"}}}}},
+      {"securityContext", ContainerSecurityContext()},
+      {"volumeMounts",
+       json::array({{{"name", names::kImporterVolume}, {"mountPath", kImporterDir}}})},
+  };
+}
 
 json BuildMasterStatefulSet(const RedisPair& rp, const RenderInputs& in) {
   const std::string name = names::MasterStatefulSet(rp);
@@ -165,6 +180,13 @@ json BuildMasterStatefulSet(const RedisPair& rp, const RenderInputs& in) {
       {"containers",
        json::array({RedisContainer(rp, RedisRole::kMaster, rp.spec.master_resources)})},
   };
+  if (!in.importer_image.empty()) {
+    pod_spec["initContainers"] = json::array({ImporterInitContainer(rp, in.importer_image)});
+    pod_spec["volumes"] =
+        json::array({{{"name", names::kImporterVolume}, {"emptyDir", json::object()}}});
+    pod_spec["containers"][0]["volumeMounts"].push_back(
+        {{"name", names::kImporterVolume}, {"mountPath", kImporterDir}});
+  }
   return json{
       {"apiVersion", "apps/v1"},
       {"kind", "StatefulSet"},
@@ -194,7 +216,8 @@ json BuildMasterHeadlessService(const RedisPair& rp) {
       {"metadata", Metadata(rp, names::MasterHeadlessService(rp), names::kRoleMaster)},
       {"spec",
        {{"clusterIP", "None"},
-        // The replica must resolve the master's name while the master is still starting.
+        // The master pod's name resolves while the master is still starting (the StatefulSet's
+        // governing Service; the replica follows BuildMasterReplicationService instead).
         {"publishNotReadyAddresses", true},
         {"selector", LabelsJson(names::SelectorLabels(rp, names::kRoleMaster))},
         {"ports", json::array({ServicePort(0)})}}},
@@ -210,6 +233,19 @@ json BuildMasterService(const RedisPair& rp) {
        {{"type", "NodePort"},
         {"selector", LabelsJson(names::SelectorLabels(rp, names::kRoleMaster))},
         {"ports", json::array({ServicePort(rp.spec.master_node_port)})}}},
+  };
+}
+
+json BuildMasterReplicationService(const RedisPair& rp) {
+  return json{
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
+      {"metadata", Metadata(rp, names::MasterReplicationService(rp), names::kRoleMaster)},
+      {"spec",
+       {{"type", "ClusterIP"},
+        {"publishNotReadyAddresses", true},
+        {"selector", LabelsJson(names::SelectorLabels(rp, names::kRoleMaster))},
+        {"ports", json::array({ServicePort(0)})}}},
   };
 }
 
@@ -263,13 +299,28 @@ json BuildReplicaService(const RedisPair& rp) {
   };
 }
 
+json BuildReplicaHeadlessService(const RedisPair& rp) {
+  return json{
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
+      {"metadata", Metadata(rp, names::ReplicaHeadlessService(rp), names::kRoleReplica)},
+      {"spec",
+       {{"clusterIP", "None"},
+        // A replica is not ready while its master is down, which is exactly when the master's
+        // launcher must find it (launcher.h).
+        {"publishNotReadyAddresses", true},
+        {"selector", LabelsJson(names::SelectorLabels(rp, names::kRoleReplica))},
+        {"ports", json::array({ServicePort(0)})}}},
+  };
+}
+
 json BuildInfoCronJob(const RedisPair& rp) {
   json container = {
       {"name", names::kInfoContainer},
       {"image", rp.spec.image},
       {"imagePullPolicy", rp.spec.image_pull_policy},
       {"args", InfoJobArgs(rp)},
-      {"env", PasswordEnv(rp)},
+      {"env", OperatorPasswordEnv(rp)},
       {"resources",
        {{"requests", {{"cpu", "10m"}, {"memory", "16Mi"}}}, {"limits", {{"memory", "64Mi"}}}}},
       {"securityContext", ContainerSecurityContext()},
@@ -313,11 +364,36 @@ json BuildAuthSecret(const RedisPair& rp, const std::string& password) {
   };
 }
 
+json BuildOperatorSecret(const RedisPair& rp, const std::string& password) {
+  return json{
+      {"apiVersion", "v1"},
+      {"kind", "Secret"},
+      {"metadata", Metadata(rp, names::OperatorSecret(rp), names::kComponentAuth)},
+      {"type", "Opaque"},
+      {"stringData", {{names::kOperatorSecretKey, password}}},
+  };
+}
+
+json BuildSecretAdoption(const RedisPair& rp, const std::string& name) {
+  return json{{"apiVersion", "v1"},
+              {"kind", "Secret"},
+              {"metadata",
+               {{"name", name},
+                {"namespace", rp.namespace_},
+                {"ownerReferences", json::array({OwnerReference(rp)})}}}};
+}
+
+std::string OperatorAuthHash(const std::string& operator_password) {
+  return Sha256Hex(operator_password).substr(0, 16);
+}
+
 std::vector<ChildObject> DesiredChildren(const RedisPair& rp, const RenderInputs& in) {
   std::vector<ChildObject> children;
   children.push_back(Child(kube::kServices, BuildMasterHeadlessService(rp)));
   children.push_back(Child(kube::kServices, BuildMasterService(rp)));
+  children.push_back(Child(kube::kServices, BuildMasterReplicationService(rp)));
   children.push_back(Child(kube::kServices, BuildReplicaService(rp)));
+  children.push_back(Child(kube::kServices, BuildReplicaHeadlessService(rp)));
   children.push_back(Child(kube::kStatefulSets, BuildMasterStatefulSet(rp, in)));
   children.push_back(Child(kube::kDeployments, BuildReplicaDeployment(rp, in)));
   if (rp.spec.info_job_enabled) children.push_back(Child(kube::kCronJobs, BuildInfoCronJob(rp)));

@@ -1,5 +1,6 @@
 #include "controller/status.h"
 
+#include "controller/data_evidence.h"
 #include "controller/lag_bucket.h"
 #include "controller/names.h"
 #include "util/json_fields.h"
@@ -105,9 +106,13 @@ json ComputeStatus(const RedisPair& rp, const Observation& o) {
   const Condition replication = ReplicationCondition(o);
 
   Condition ready{kCondReady, "True", "Ready", "master and replica are ready and replicating"};
+  const bool refilling = StringField(o.data_condition, "reason") == kReasonRefilling;
   if (!o.auth_error.empty()) {
     ready = {kCondReady, "False", o.auth_reason.empty() ? "AuthSecretMissing" : o.auth_reason,
              o.auth_error};
+  } else if (refilling) {
+    // Said before the roles' conditions: a master being refilled is deliberately not ready.
+    ready = {kCondReady, "False", "Refilling", StringField(o.data_condition, "message")};
   } else if (!o.child_conflict.empty()) {
     ready = {kCondReady, "False", "ChildConflict", o.child_conflict};
   } else if (!o.node_port_conflict.empty()) {
@@ -128,6 +133,13 @@ json ComputeStatus(const RedisPair& rp, const Observation& o) {
   status["conditions"] =
       json::array({ToJson(ready, rp.generation), ToJson(master, rp.generation),
                    ToJson(replica, rp.generation), ToJson(replication, rp.generation)});
+  if (o.data_condition.is_object()) {
+    status["conditions"].push_back(ToJson(
+        {kCondMasterDataLost, StringField(o.data_condition, "status") == "True" ? "True" : "False",
+         StringField(o.data_condition, "reason"), StringField(o.data_condition, "message")},
+        rp.generation));
+  }
+  if (o.data_evidence.is_object()) status["data"] = o.data_evidence;
   // Empty objects are left out rather than sent as {}: server-side apply can turn an empty map
   // into null, which the schema refuses ("endpoints in body must be of type object").
   auto set_if_any = [&status](const char* key, json value) {

@@ -17,6 +17,8 @@ inline constexpr const char* kCondReady = "Ready";
 inline constexpr const char* kCondMasterReady = "MasterReady";
 inline constexpr const char* kCondReplicaReady = "ReplicaReady";
 inline constexpr const char* kCondReplicationHealthy = "ReplicationHealthy";
+// The fifth, MasterDataLost, is data_evidence.h's.
+inline constexpr const char* kCondMasterDataLost = "MasterDataLost";
 
 // Builds status (observedGeneration, conditions, master, replica, endpoints, replication) from
 // the observation. Conditions carry reason and message but no lastTransitionTime yet. Pure.

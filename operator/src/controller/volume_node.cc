@@ -32,4 +32,26 @@ std::optional<std::string> NodeFromVolume(const json& pv) {
   return found;
 }
 
+std::vector<std::string> AvoidedNodes(const json& deployment) {
+  std::vector<std::string> out;
+  const json* node_affinity = &deployment;
+  for (const char* key : {"spec", "template", "spec", "affinity", "nodeAffinity",
+                          "requiredDuringSchedulingIgnoredDuringExecution"}) {
+    if (!node_affinity->is_object() || !node_affinity->contains(key)) return out;
+    node_affinity = &(*node_affinity)[key];
+  }
+  for (const json& term : node_affinity->value("nodeSelectorTerms", json::array())) {
+    for (const json& expr : term.value("matchExpressions", json::array())) {
+      if (expr.value("key", "") != "kubernetes.io/hostname" ||
+          expr.value("operator", "") != "NotIn") {
+        continue;
+      }
+      for (const json& v : expr.value("values", json::array())) {
+        if (v.is_string()) out.push_back(v.get<std::string>());
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace redispair

@@ -37,6 +37,8 @@ TEST_CASE("FlagsAcceptSeparateAndInlineValues", "[flags]") {
   CHECK(f->window == 100);
   CHECK(f->dry_run);
   CHECK(f->input == "-");
+  CHECK_FALSE(f->skip_imported);
+  CHECK(Parse({"--skip-imported", "-"})->skip_imported);
 }
 
 TEST_CASE("BadFlagsAreUsageErrors", "[flags]") {
@@ -77,6 +79,18 @@ TEST_CASE("PasswordComesFromFileThenEnvironment", "[flags]") {
 
   ::unsetenv("REDISCLI_AUTH");
   CHECK(ReadPassword(ImportFlags{}).value().empty());
+}
+
+TEST_CASE("TheEnvironmentPasswordFollowsTheSameNewlineRuleAsTheSecret", "[flags]") {
+  // A Secret made with --from-file reaches REDISCLI_AUTH with its file's last newline.
+  ::setenv("REDISCLI_AUTH", "from-secret\n", 1);
+  CHECK(ReadPassword(ImportFlags{}).value() == "from-secret");
+  ::setenv("REDISCLI_AUTH", "two\nlines", 1);
+  StatusOr<std::string> refused = ReadPassword(ImportFlags{});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().message().find("REDISCLI_AUTH: ") == 0);
+  CHECK(refused.status().message().find("lines") == std::string::npos);
+  ::unsetenv("REDISCLI_AUTH");
 }
 
 }  // namespace

@@ -15,34 +15,60 @@ json Secret(json data) {
               {"data", std::move(data)}};
 }
 
-TEST_CASE("PasswordIsReadFromTheConfiguredKeyWithTheSecretsVersion", "[auth]") {
+AuthState Read(const RedisPair& rp, const json& secret) {
+  AuthState auth;
+  ReadClientPassword(rp, secret, &auth);
+  return auth;
+}
+
+TEST_CASE("PasswordIsReadFromTheConfiguredKey", "[auth]") {
   RedisPair rp = DefaultPair();
   rp.spec.auth_secret_key = "pw";
-  const AuthState auth = AuthFromSecret(rp, Secret({{"pw", "aHVudGVyMg=="}}));
+  const AuthState auth = Read(rp, Secret({{"pw", "aHVudGVyMg=="}}));
   CHECK(auth.error.empty());
   CHECK(auth.password == "hunter2");
-  CHECK(auth.secret_version == "42");
+}
+
+TEST_CASE("OneTrailingNewlineOfTheSecretIsNotPartOfThePassword", "[auth]") {
+  // kubectl create secret generic --from-file=password=pw.txt, pw.txt holding "hunter2\n".
+  CHECK(Read(DefaultPair(), Secret({{"password", "aHVudGVyMgo="}})).password == "hunter2");
+  // "hunter2\n\n": two line breaks are refused, with the reason and without the password.
+  const AuthState refused = Read(DefaultPair(), Secret({{"password", "aHVudGVyMgoK"}}));
+  CHECK(refused.password.empty());
+  CHECK(refused.error_reason == kReasonAuthSecretInvalid);
+  CHECK(refused.error.find("Secret redis/redis-auth key \"password\": ") == 0);
+  CHECK(refused.error.find("line break") != std::string::npos);
+  CHECK(refused.error.find("hunter2") == std::string::npos);
 }
 
 TEST_CASE("AnUnusableSecretSaysWhatIsWrongAndWhichField", "[auth]") {
   const RedisPair rp = DefaultPair();
-  const AuthState missing = AuthFromSecret(rp, Secret({{"other", "eA=="}}));
+  const AuthState missing = Read(rp, Secret({{"other", "eA=="}}));
   CHECK(missing.password.empty());
   CHECK(missing.error == "Secret redis/redis-auth has no key \"password\" (spec.auth.secretKey)");
-  const AuthState garbled = AuthFromSecret(rp, Secret({{"password", "not base64!"}}));
+  CHECK(missing.error_reason == kReasonAuthSecretInvalid);
+  const AuthState garbled = Read(rp, Secret({{"password", "not base64!"}}));
   CHECK(garbled.password.empty());
   CHECK(garbled.error == "Secret redis/redis-auth key \"password\" is not valid base64");
-  CHECK_FALSE(AuthFromSecret(rp, json("not an object")).error.empty());
+  CHECK_FALSE(Read(rp, json("not an object")).error.empty());
 }
 
 TEST_CASE("AMissingUserSecretSaysHowToFixIt", "[auth]") {
   RedisPair rp = DefaultPair();
   rp.spec.auth_secret_name = "mine";
-  const AuthState missing = MissingSecret(rp);
-  CHECK(missing.reason == kReasonAuthSecretMissing);
-  CHECK(missing.error ==
+  AuthState auth;
+  SetMissingSecret(rp, &auth);
+  CHECK(auth.error_reason == kReasonAuthSecretMissing);
+  CHECK(auth.error ==
         "Secret redis/mine (spec.auth.secretName) not found: create it with key \"password\" and "
-        "the label redispair.io/auth=true, or remove spec.auth.secretName to have one generated");
+        "the label redispair.io/auth=true, or remove spec.auth.secretName to have one generated; "
+        "the pair keeps the password it has meanwhile");
+}
+
+TEST_CASE("TheOperatorsPasswordIsReadFromItsOwnSecret", "[auth]") {
+  CHECK(OperatorPasswordFromSecret(Secret({{"password", "aHVudGVyMg=="}})) == "hunter2");
+  CHECK_FALSE(OperatorPasswordFromSecret(Secret({{"other", "aHVudGVyMg=="}})));
+  CHECK_FALSE(OperatorPasswordFromSecret(Secret({{"password", ""}})));
 }
 
 TEST_CASE("AUserSecretIsUsableOnlyWithTheOptInLabel", "[auth]") {
@@ -54,9 +80,11 @@ TEST_CASE("AUserSecretIsUsableOnlyWithTheOptInLabel", "[auth]") {
   CHECK_FALSE(OptedIn(secret));
   secret["metadata"]["labels"] = {{"redispair.io/auth", "true"}};
   CHECK(OptedIn(secret));
-  const AuthState refused = NotOptedIn(rp);
+  AuthState refused;
+  refused.password = "old";
+  SetNotOptedIn(rp, &refused);
   CHECK(refused.password.empty());
-  CHECK(refused.reason == kReasonAuthSecretNotOptedIn);
+  CHECK(refused.error_reason == kReasonAuthSecretNotOptedIn);
   CHECK(refused.error.find("kubectl label secret mine -n redis redispair.io/auth=true") !=
         std::string::npos);
 }

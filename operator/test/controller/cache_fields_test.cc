@@ -167,8 +167,8 @@ TEST_CASE("RenderedChildrenStillMatchTheirCachedLiveObjects", "[cache_fields]") 
   // metadata and spec stay whole; only managedFields and status go.
   RedisPair rp = testing::DefaultPair();
   rp.spec.info_job_enabled = true;
-  const std::vector<ChildObject> children =
-      DesiredChildren(rp, {.auth_secret_version = "12", .replica_avoid_nodes = {}});
+  const std::vector<ChildObject> children = DesiredChildren(
+      rp, {.operator_auth_hash = "12", .replica_avoid_nodes = {}, .importer_image = ""});
   REQUIRE(children.size() >= 5);
   for (const ChildObject& child : children) {
     CAPTURE(child.name);

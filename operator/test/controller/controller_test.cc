@@ -46,10 +46,13 @@ json Pair(int64_t generation, const std::string& version) {
 // Runs a Controller on its own thread until the fixture ends.
 class Running {
  public:
-  Running() {
+  // `seed` may store more objects in the fake before the controller lists them.
+  explicit Running(const std::function<void(FakeKubeClient*)>& seed = {}) {
     client.objects[kRedisPairs]["redis/redis"] = Pair(1, "100");
+    if (seed) seed(&client);
     controller = std::make_unique<Controller>(
-        &client, &metrics, nullptr, ControllerOptions{.namespace_ = "redis", .workers = 1});
+        &client, &metrics, nullptr,
+        ControllerOptions{.namespace_ = "redis", .workers = 1, .importer_image = ""});
     thread = std::thread([this] { controller->Run(); });
   }
   ~Running() {
@@ -106,9 +109,21 @@ TEST_CASE("AChildEventReconcilesItsPair", "[controller]") {
 }
 
 TEST_CASE("TheHealthResyncRunsWithoutAnyEvent", "[controller]") {
-  Running r;
+  // A master pod with an address, so something to probe; no replica, so not ready.
+  json pod = {
+      {"apiVersion", "v1"},
+      {"kind", "Pod"},
+      {"metadata",
+       {{"name", "redis-master-0"},
+        {"namespace", "redis"},
+        {"resourceVersion", "7"},
+        {"labels",
+         {{names::kLabelInstance, "redis"}, {names::kLabelComponent, names::kRoleMaster}}}}},
+      {"status", {{"phase", "Running"}, {"podIP", "10.0.0.5"}}}};
+  Running r(
+      [&](FakeKubeClient* client) { client->objects[kube::kPods]["redis/redis-master-0"] = pod; });
   REQUIRE(Eventually([&] { return r.Reconciles() >= 1; }));
-  // Not ready (no pods): looked at again after Reconciler::kUnhealthyResync.
+  // Not ready, a pod to probe: looked at again after Reconciler::kUnhealthyResync.
   CHECK(Eventually([&] { return r.Reconciles() >= 2; }, Reconciler::kUnhealthyResync + kWait));
 }
 

@@ -1,8 +1,9 @@
 // A KubeClient that keeps objects in memory and records every call, for tests of the reconciler,
 // the controller and the event recorder. It answers as the API server would (NotFound,
 // AlreadyExists), and fails a call on request: fail["apply statefulsets"] =
-// Status::InvalidArgument(...). Watches block until the test pushes an event (PushWatchEvent) or
-// shuts the fake down (Shutdown), as an API server that stays quiet would.
+// Status::InvalidArgument(...), or for one object only: fail["apply services redis/redis-master"].
+// Watches block until the test pushes an event (PushWatchEvent) or shuts the fake down (Shutdown),
+// as an API server that stays quiet would.
 //
 // Thread-safety: its calls may come from any thread (a running Controller). The public fields are
 // for a test to set up and read while no other thread calls the fake; the accessors lock.
@@ -11,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -38,6 +40,9 @@ class FakeKubeClient : public kube::KubeClient {
   // Calls to fail, by "<verb> <plural>", and the error they fail with.
   std::map<std::string, Status> fail;
   std::vector<Call> calls;
+  // Called at the start of every Apply, outside the fake's lock, from the calling thread: a test
+  // may block in it to see which applies overlap.
+  std::function<void(const kube::Resource&)> before_apply;
 
   // The calls with this verb ("apply", ...), in order.
   std::vector<Call> CallsOf(const std::string& verb) const {
@@ -113,11 +118,12 @@ class FakeKubeClient : public kube::KubeClient {
     const std::string key = KeyOf(resource, object);
     if (Status s = Record("create", resource, key, object); !s.ok()) return s;
     if (objects[resource].count(key) > 0) return Status::AlreadyExists(key + " already exists");
-    return Store(resource, key, object);
+    return Store(resource, key, WithStringDataEncoded(object));
   }
 
   StatusOr<nlohmann::json> Apply(const kube::Resource& resource, const nlohmann::json& object,
                                  const kube::ApplyOptions&) override {
+    if (before_apply) before_apply(resource);
     std::lock_guard<std::mutex> lock(mu_);
     const std::string key = KeyOf(resource, object);
     if (Status s = Record("apply", resource, key, object); !s.ok()) return s;
@@ -163,6 +169,29 @@ class FakeKubeClient : public kube::KubeClient {
   }
 
  private:
+  // A Secret's stringData becomes base64 data, as the API server stores it.
+  static nlohmann::json WithStringDataEncoded(nlohmann::json object) {
+    if (!object.contains("stringData")) return object;
+    static const char* kAlphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (const auto& [k, v] : object["stringData"].items()) {
+      const std::string in = v.get<std::string>();
+      std::string out;
+      for (size_t i = 0; i < in.size(); i += 3) {
+        uint32_t n = static_cast<uint8_t>(in[i]) << 16;
+        if (i + 1 < in.size()) n |= static_cast<uint8_t>(in[i + 1]) << 8;
+        if (i + 2 < in.size()) n |= static_cast<uint8_t>(in[i + 2]);
+        out += kAlphabet[(n >> 18) & 63];
+        out += kAlphabet[(n >> 12) & 63];
+        out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
+        out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
+      }
+      object["data"][k] = out;
+    }
+    object.erase("stringData");
+    return object;
+  }
+
   static std::string Key(const kube::Resource& resource, std::string_view ns,
                          std::string_view name) {
     return resource.namespaced ? std::string(ns) + "/" + std::string(name) : std::string(name);
@@ -175,7 +204,8 @@ class FakeKubeClient : public kube::KubeClient {
   Status Record(const std::string& verb, const kube::Resource& resource, const std::string& key,
                 const nlohmann::json& body, const kube::DeleteOptions& options = {}) {
     calls.push_back({verb, resource, key, body, options});
-    auto it = fail.find(verb + " " + resource.plural);
+    auto it = fail.find(verb + " " + resource.plural + " " + key);
+    if (it == fail.end()) it = fail.find(verb + " " + resource.plural);
     return it == fail.end() ? Status::Ok() : it->second;
   }
 

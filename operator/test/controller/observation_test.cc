@@ -70,6 +70,31 @@ TEST_CASE("ParseReplicationInfoOfMasterAndReplica") {
   CHECK_FALSE(r.slave0_offset.has_value());
 }
 
+TEST_CASE("ParseReplicationInfoReadsKeyspaceAndPersistenceToo") {
+  // INFO replication, keyspace and persistence of a master being refilled, as redis-server 7
+  // prints them, one after the other.
+  ReplicationInfo i = ParseReplicationInfo(
+      "# Replication\r\nrole:slave\r\nmaster_host:10.244.2.7\r\nmaster_port:6379\r\n"
+      "master_link_status:up\r\nmaster_sync_in_progress:0\r\nslave_repl_offset:77\r\n"
+      "master_replid:4f1c\r\n\r\n"
+      "# Keyspace\r\ndb0:keys=10000,expires=0,avg_ttl=0\r\ndb3:keys=5,expires=1,avg_ttl=9\r\n\r\n"
+      "# Persistence\r\nloading:0\r\naof_enabled:1\r\naof_rewrite_in_progress:1\r\n"
+      "aof_rewrite_scheduled:0\r\naof_last_bgrewrite_status:ok\r\n");
+  CHECK(i.master_host == "10.244.2.7");
+  CHECK(i.master_port == 6379);
+  CHECK_FALSE(i.master_sync_in_progress);
+  CHECK(i.master_replid == "4f1c");
+  CHECK(i.keys == 10005);
+  CHECK_FALSE(i.loading);
+  CHECK(i.aof_enabled);
+  CHECK(i.aof_rewrite_in_progress);
+  CHECK_FALSE(i.aof_rewrite_scheduled);
+  CHECK(i.aof_last_bgrewrite_status == "ok");
+  CHECK_FALSE(i.password_hashes.has_value());
+  CHECK(ParseReplicationInfo("master_sync_in_progress:1\nloading:1\n").master_sync_in_progress);
+  CHECK(ParseReplicationInfo("dbx:keys=3\ndb0:expires=1\n").keys == 0);
+}
+
 TEST_CASE("ParseReplicationInfoIgnoresGarbage") {
   ReplicationInfo i = ParseReplicationInfo("junk\n:\nconnected_slaves:x\nrole\n");
   CHECK(i.role.empty());

@@ -3,11 +3,16 @@
 // integration tests' (test/integration).
 #include "controller/reconciler.h"
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+
 #include <catch2/catch.hpp>
 
 #include "controller/names.h"
 #include "controller/replication_probe.h"
 #include "controller/status.h"
+#include "controller/volume_node.h"
 #include "events/recorder.h"
 #include "fake_kube_client.h"
 #include "informer/store.h"
@@ -155,30 +160,81 @@ TEST_CASE("ANewPairGetsItsSecretChildrenAndStatusInDependencyOrder", "[reconcile
   f.AddPair(Pair());
   ReconcileResult r = f.Reconcile();
   CHECK(r.error.ok());
-  CHECK(r.requeue_after == Reconciler::kUnhealthyResync);  // no pods yet
+  // No pods yet: their every change is an event, so only the rare safety-net resync.
+  CHECK(r.requeue_after == Reconciler::kIdleResync);
   std::vector<std::string> writes;
   for (const auto& c : f.client.calls) {
     if (c.verb != "get" && c.verb != "list" && c.resource != kube::kEvents) {
-      writes.push_back(c.verb + " " + c.key);
+      writes.push_back(c.verb + " " + c.resource.plural + " " + c.key);
     }
   }
-  CHECK(writes == std::vector<std::string>{"create redis/redis-auth",
-                                           "apply redis/redis-master-headless",
-                                           "apply redis/redis-master", "apply redis/redis-replica",
-                                           "apply redis/redis-master", "apply redis/redis-replica",
-                                           "apply status redis/redis"});
+  // Secrets, then the Services (at once, in any order), then the workloads, then status.
+  REQUIRE(writes.size() == 10);
+  CHECK(std::vector<std::string>(writes.begin(), writes.begin() + 2) ==
+        std::vector<std::string>{"create secrets redis/redis-operator-auth",
+                                 "create secrets redis/redis-auth"});
+  std::vector<std::string> services(writes.begin() + 2, writes.begin() + 7);
+  std::sort(services.begin(), services.end());
+  CHECK(services == std::vector<std::string>{"apply services redis/redis-master",
+                                             "apply services redis/redis-master-headless",
+                                             "apply services redis/redis-master-repl",
+                                             "apply services redis/redis-replica",
+                                             "apply services redis/redis-replica-headless"});
+  std::vector<std::string> workloads(writes.begin() + 7, writes.begin() + 9);
+  std::sort(workloads.begin(), workloads.end());
+  CHECK(workloads == std::vector<std::string>{"apply deployments redis/redis-replica",
+                                              "apply statefulsets redis/redis-master"});
+  CHECK(writes.back() == "apply status redispairs redis/redis");
+  // No list of the namespace's Services to check the NodePorts: the cache and the API server do.
+  CHECK(f.client.CallsOf("list").empty());
   // Every child missing from the cache was looked up first: is the name someone else's?
-  CHECK(f.Keys("get", kube::kServices) == std::vector<std::string>{"redis/redis-master-headless",
-                                                                   "redis/redis-master",
-                                                                   "redis/redis-replica"});
+  std::vector<std::string> looked_up = f.Keys("get", kube::kServices);
+  std::sort(looked_up.begin(), looked_up.end());
+  CHECK(looked_up == std::vector<std::string>{"redis/redis-master", "redis/redis-master-headless",
+                                              "redis/redis-master-repl", "redis/redis-replica",
+                                              "redis/redis-replica-headless"});
   CHECK(f.Keys("get", kube::kStatefulSets) == std::vector<std::string>{"redis/redis-master"});
-  CHECK(f.Keys("get", kube::kSecrets) == std::vector<std::string>{"redis/redis-auth"});
+  CHECK(f.Keys("get", kube::kSecrets) ==
+        std::vector<std::string>{"redis/redis-operator-auth", "redis/redis-auth"});
   CHECK(ReadyReason(f.WrittenStatus()) == "PodMissing");
   // One Event tells what was created.
   REQUIRE(f.EventReasons() == std::vector<std::string>{"Created"});
   const std::string note = f.client.CallsOf("create").back().body["note"];
   CHECK(note.find("Secret redis-auth") != std::string::npos);
   CHECK(note.find("StatefulSet redis-master") != std::string::npos);
+}
+
+TEST_CASE("TheServicesAreAppliedAtOnceThenTheWorkloadsAtOnce", "[reconciler]") {
+  Fixture f;
+  f.AddPair(Pair());
+  // Each apply waits until every apply of its stage has started: one after another, the first
+  // would wait in vain. Generous, the machine may be busy.
+  constexpr auto kStageWait = 3s;
+  const std::vector<std::string> kServiceKeys = {
+      "redis/redis-master-headless", "redis/redis-master", "redis/redis-master-repl",
+      "redis/redis-replica", "redis/redis-replica-headless"};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<bool, int> started;     // by "is a Service"; guarded by mu
+  int met = 0;                     // applies that saw their whole stage started; guarded by mu
+  bool services_were_done = true;  // every workload apply began after the Services were stored
+  f.client.before_apply = [&](const kube::Resource& r) {
+    if (r != kube::kServices && r != kube::kStatefulSets && r != kube::kDeployments) return;
+    const bool service = r == kube::kServices;
+    if (!service) {
+      for (const std::string& key : kServiceKeys) {
+        if (f.client.Object(kube::kServices, key).is_null()) services_were_done = false;
+      }
+    }
+    std::unique_lock<std::mutex> lock(mu);
+    ++started[service];
+    cv.notify_all();
+    const int stage = service ? 5 : 2;
+    if (cv.wait_for(lock, kStageWait, [&] { return started[service] == stage; })) ++met;
+  };
+  REQUIRE(f.Reconcile().error.ok());
+  CHECK(met == 7);
+  CHECK(services_were_done);
 }
 
 TEST_CASE("ASteadyStateMakesNoWrites", "[reconciler]") {
@@ -190,10 +246,13 @@ TEST_CASE("ASteadyStateMakesNoWrites", "[reconciler]") {
 
   ReconcileResult r = f.Reconcile();
   CHECK(r.error.ok());
-  CHECK(r.requeue_after == Reconciler::kUnhealthyResync);
+  CHECK(r.requeue_after == Reconciler::kIdleResync);
   CHECK(f.client.Writes() == 0);
-  // Reads: the Secret by name, nothing else (the children are cached).
-  CHECK(f.client.CallsOf("get").size() == 1);
+  // Reads: the two Secrets by name (the operator's and the clients'), nothing else (the children
+  // are cached).
+  CHECK(f.Keys("get", kube::kSecrets) ==
+        std::vector<std::string>{"redis/redis-operator-auth", "redis/redis-auth"});
+  CHECK(f.client.CallsOf("get").size() == 2);
 }
 
 TEST_CASE("AStatusWriteTheCacheHasNotSeenYetIsNotRepeated", "[reconciler]") {
@@ -239,7 +298,9 @@ TEST_CASE("AnUnreachableApiServerEndsThePassBeforeTheStatus", "[reconciler]") {
   f.client.fail["apply services"] = Status::Unavailable("connection refused");
   ReconcileResult r = f.Reconcile();
   CHECK(r.error.code() == Status::Code::kUnavailable);
-  CHECK(f.client.CallsOf("apply").size() == 1);
+  // The Services were tried at once; nothing after them was.
+  CHECK(f.Keys("apply", kube::kServices).size() == 5);
+  CHECK(f.client.CallsOf("apply").size() == 5);
   CHECK(f.client.CallsOf("apply status").empty());
 }
 
@@ -253,12 +314,39 @@ TEST_CASE("AnInvalidSpecIsReportedInStatusAndNotRetried", "[reconciler]") {
   CHECK(ReadyReason(f.WrittenStatus()) == "InvalidSpec");
 }
 
+TEST_CASE("ASecretKeptWithTheDataByScript98IsAdoptedNotRegenerated", "[reconciler]") {
+  Fixture f;
+  f.AddPair(Pair());
+  // scripts/98-redis-down.sh removed its ownerReference; our labels are still on it.
+  const json kept = {{"apiVersion", "v1"},
+                     {"kind", "Secret"},
+                     {"metadata",
+                      {{"name", "redis-auth"},
+                       {"namespace", "redis"},
+                       {"labels", {{names::kLabelManagedBy, names::kManagedBy}}}}},
+                     {"data", {{"password", "b2xkLXBhc3N3b3Jk"}}}};
+  f.client.objects[kube::kSecrets]["redis/redis-auth"] = kept;
+  REQUIRE(f.Reconcile().error.ok());
+  for (const auto& call : f.client.CallsOf("create")) CHECK(call.key != "redis/redis-auth");
+  bool adopted = false;
+  for (const auto& call : f.client.CallsOf("apply")) {
+    if (call.key != "redis/redis-auth") continue;
+    adopted = true;
+    CHECK(call.body["metadata"]["ownerReferences"][0]["uid"] == "uid-1");
+    CHECK(call.body["metadata"]["ownerReferences"][0]["controller"] == true);
+    CHECK_FALSE(call.body.contains("data"));
+    CHECK_FALSE(call.body.contains("stringData"));
+  }
+  CHECK(adopted);
+}
+
 TEST_CASE("AMissingUserSecretIsReportedNotRetried", "[reconciler]") {
   Fixture f;
   f.AddPair(Pair({{"auth", {{"secretName", "mine"}}}}));
   ReconcileResult r = f.Reconcile();
   CHECK(r.error.ok());
-  CHECK(f.Keys("create", kube::kSecrets).empty());
+  // Only the operator's own Secret is made; the user's is never generated in its place.
+  CHECK(f.Keys("create", kube::kSecrets) == std::vector<std::string>{"redis/redis-operator-auth"});
   CHECK(ReadyReason(f.WrittenStatus()) == "AuthSecretMissing");
 }
 
@@ -282,15 +370,18 @@ TEST_CASE("AUserSecretThatDidNotOptInReachesNoPod", "[reconciler]") {
   // The workloads, whose pods would read it, are not applied; the Services are.
   CHECK(f.Keys("apply", kube::kStatefulSets).empty());
   CHECK(f.Keys("apply", kube::kDeployments).empty());
-  CHECK(f.Keys("apply", kube::kServices).size() == 3);
+  // headless, master, master-repl, replica, replica-headless
+  CHECK(f.Keys("apply", kube::kServices).size() == 5);
 
   Fixture opted;
   opted.AddPair(Pair({{"auth", {{"secretName", "mine"}}}}));
   opted.client.objects[kube::kSecrets]["redis/mine"] = UserSecret(true);
   opted.Reconcile();
   REQUIRE(opted.Keys("apply", kube::kStatefulSets).size() == 1);
-  CHECK(opted.client.CallsOf("apply")[3].body.dump().find("\"name\":\"mine\"") !=
-        std::string::npos);
+  for (const auto& c : opted.client.CallsOf("apply")) {
+    if (c.resource != kube::kStatefulSets) continue;
+    CHECK(c.body.dump().find("\"name\":\"mine\"") != std::string::npos);
+  }
 }
 
 TEST_CASE("AForeignObjectWithAChildsNameIsReportedAndLeftAlone", "[reconciler]") {
@@ -330,7 +421,9 @@ TEST_CASE("AGeneratedSecretNameHeldBySomeoneElseIsNotUsed", "[reconciler]") {
   f.client.objects[kube::kSecrets]["redis/redis-auth"] =
       Foreign("Secret", "redis-auth", {{"data", {{"password", "c2VjcmV0LXZhbHVl"}}}});
   f.Reconcile();
-  CHECK(f.Keys("create", kube::kSecrets).empty());
+  // Neither taken over (it has no controller, but it is not ours) nor made again.
+  CHECK(f.Keys("create", kube::kSecrets) == std::vector<std::string>{"redis/redis-operator-auth"});
+  CHECK_FALSE(Contains(f.Keys("apply", kube::kSecrets), "redis/redis-auth"));
   CHECK(f.Keys("apply", kube::kStatefulSets).empty());
   CHECK(ReadyReason(f.WrittenStatus()) == "ChildConflict");
   CHECK(ReadyMessage(f.WrittenStatus()).find("Secret redis/redis-auth") != std::string::npos);
@@ -339,16 +432,50 @@ TEST_CASE("AGeneratedSecretNameHeldBySomeoneElseIsNotUsed", "[reconciler]") {
 TEST_CASE("ANodePortHeldByAnotherServiceIsReportedWithThatService", "[reconciler]") {
   Fixture f;
   f.AddPair(Pair());
+  // Someone else's Service, which the operator does not cache: the API server refuses the port.
   f.client.objects[kube::kServices]["redis/web"] =
       Foreign("Service", "web", {{"spec", {{"ports", json::array({{{"nodePort", 32401}}})}}}});
+  f.client.fail["apply services redis/redis-replica"] = Status::InvalidArgument(
+      "apply services redis/redis-replica: HTTP 422 Invalid: Service \"redis-replica\" is "
+      "invalid: spec.ports[0].nodePort: Invalid value: 32401: provided port is already allocated");
   f.Reconcile();
-  CHECK_FALSE(Contains(f.Keys("apply", kube::kServices), "redis/redis-replica"));
+  CHECK(f.client.objects[kube::kServices].count("redis/redis-replica") == 0);
   CHECK(Contains(f.Keys("apply", kube::kServices), "redis/redis-master"));
   CHECK(ReadyReason(f.WrittenStatus()) == "NodePortConflict");
   CHECK(ReadyMessage(f.WrittenStatus()).find("NodePort 32401") != std::string::npos);
   CHECK(ReadyMessage(f.WrittenStatus()).find("Service redis/web (managed by Helm)") !=
         std::string::npos);
   CHECK(Contains(f.EventReasons(), "NodePortConflict"));
+
+  // The next pass holds the apply back, and still names the holder. (The caches stay empty: the
+  // operator's hold only its own labelled objects, never `web`.)
+  const auto replica_applies = [&] {
+    const std::vector<std::string> keys = f.Keys("apply", kube::kServices);
+    return std::count(keys.begin(), keys.end(), "redis/redis-replica");
+  };
+  REQUIRE(replica_applies() == 1);
+  f.Reconcile();
+  CHECK(replica_applies() == 1);
+  CHECK(ReadyReason(f.WrittenStatus()) == "NodePortConflict");
+  CHECK(ReadyMessage(f.WrittenStatus()).find("Service redis/web (managed by Helm)") !=
+        std::string::npos);
+}
+
+TEST_CASE("ANodePortHeldByAnotherPairIsFoundInTheCacheWithoutAList", "[reconciler]") {
+  Fixture f;
+  f.AddPair(Pair());
+  json other = {{"metadata",
+                 {{"name", "other-replica"},
+                  {"namespace", "redis"},
+                  {"labels", {{names::kLabelInstance, "other"}}},
+                  {"ownerReferences", json::array({{{"uid", "uid-2"}, {"controller", true}}})}}},
+                {"spec", {{"ports", json::array({{{"nodePort", 32401}}})}}}};
+  f.Cache(kube::kServices, {other});
+  f.Reconcile();
+  CHECK_FALSE(Contains(f.Keys("apply", kube::kServices), "redis/redis-replica"));
+  CHECK(f.client.CallsOf("list").empty());
+  CHECK(ReadyReason(f.WrittenStatus()) == "NodePortConflict");
+  CHECK(ReadyMessage(f.WrittenStatus()).find("Service redis/other-replica") != std::string::npos);
 }
 
 TEST_CASE("ADisabledInfoJobIsDeletedOnlyWhenTheOperatorOwnsIt", "[reconciler]") {
@@ -407,8 +534,28 @@ TEST_CASE("AReplicaOnTheUnschedulableMastersVolumeNodeIsDeleted", "[reconciler]"
   }
 }
 
+TEST_CASE("ALostMasterClaimDoesNotRollTheReplicaThatHoldsTheData", "[reconciler]") {
+  Fixture f;
+  f.AddPair(Pair());
+  const json claim = {{"metadata",
+                       {{"name", names::kDataVolume + std::string("-redis-master-0")},
+                        {"namespace", "redis"},
+                        {"uid", "claim-a"},
+                        {"annotations", {{"volume.kubernetes.io/selected-node", "node-a"}}}}}};
+  f.Cache(kube::kPersistentVolumeClaims, {claim});
+  REQUIRE(f.Reconcile().error.ok());
+  f.SyncCachesFromClient();
+  CHECK(AvoidedNodes(f.client.objects[kube::kDeployments]["redis/redis-replica"]) ==
+        std::vector<std::string>{"node-a"});
+  // The claim is deleted (a lost volume); its successor is not bound yet.
+  f.caches[kube::kPersistentVolumeClaims].Replace({});
+  f.client.calls.clear();
+  REQUIRE(f.Reconcile().error.ok());
+  for (const auto& call : f.client.CallsOf("apply")) CHECK(call.resource != kube::kDeployments);
+}
+
 // Answers INFO replication as a pair would: healthy, unless the replica is down; with the master
-// ahead of the replica's acknowledged offset by `lag` bytes.
+// ahead of the replica's acknowledged offset by `lag` bytes; counts the commands it is sent.
 class Prober : public ReplicationProber {
  public:
   StatusOr<ReplicationInfo> Probe(const std::string& host, int port, const std::string&) override {
@@ -423,6 +570,12 @@ class Prober : public ReplicationProber {
     if (replica_down) return Status::Unavailable("connect 10.0.0.2:6379: Connection refused");
     return ParseReplicationInfo("role:slave\r\nmaster_link_status:up\r\n");
   }
+  StatusOr<std::string> Command(const std::string&, int, const std::string&,
+                                const std::vector<std::string>&) override {
+    ++commands;
+    return std::string("OK");
+  }
+  int commands = 0;
   int probes = 0;
   int64_t lag = 90;
   bool replica_down = false;
@@ -448,6 +601,7 @@ TEST_CASE("AHealthyPairIsReadyAndLookedAtAgainLater", "[reconciler]") {
   CHECK(r.requeue_after == Reconciler::kHealthyResync);
   CHECK(IsConditionTrue(f.WrittenStatus(), kCondReady));
   CHECK(IsConditionTrue(f.WrittenStatus(), kCondReplicationHealthy));
+  CHECK(prober.commands == 0);  // a healthy pair is only looked at
   CHECK(f.WrittenStatus()["replication"]["lag"] == "InSync");
 }
 
@@ -502,6 +656,79 @@ TEST_CASE("EventsFollowReadinessAndReplicationTransitions", "[reconciler]") {
   for (const auto& c : f.client.CallsOf("create")) {
     if (c.resource == kube::kEvents) CHECK(c.body.dump().find(password) == std::string::npos);
   }
+}
+
+// Answers as a master being refilled from the replica (launcher.h) would, still loading.
+class RefillingProber : public Prober {
+ public:
+  StatusOr<ReplicationInfo> Probe(const std::string& host, int, const std::string&) override {
+    if (host == "10.0.0.1") {
+      return ParseReplicationInfo(
+          "role:slave\r\nmaster_host:10.0.0.2\r\nmaster_link_status:down\r\n"
+          "master_sync_in_progress:1\r\n");
+    }
+    return ParseReplicationInfo("role:master\r\nmaster_repl_offset:100\r\ndb0:keys=10000\r\n");
+  }
+};
+
+TEST_CASE("ARefillingPairIsNotReadyAndIsLookedAtEverySecond", "[reconciler]") {
+  RefillingProber prober;
+  Fixture f(&prober);
+  f.AddPair(Pair());
+  const json running = {{"phase", "Running"}};
+  json master = running, replica = running;
+  master["podIP"] = "10.0.0.1";
+  replica["podIP"] = "10.0.0.2";
+  f.Cache(kube::kPods, {Pod("redis-master-0", names::kRoleMaster, "node-a", master),
+                        Pod("redis-replica-abc", names::kRoleReplica, "node-b", replica)});
+  ReconcileResult r = f.Reconcile();
+  CHECK(r.error.ok());
+  CHECK(r.requeue_after == Reconciler::kRefillResync);
+  const json status = f.WrittenStatus();
+  CHECK(ReadyReason(status) == "Refilling");
+  const json* lost = FindCondition(status, kCondMasterDataLost);
+  REQUIRE(lost != nullptr);
+  CHECK((*lost)["status"] == "True");
+  CHECK(prober.commands == 0);  // nothing to send until the data is in
+}
+
+TEST_CASE("AMissingUserSecretRollsNothingOutAndIsAnnouncedOnce", "[reconciler]") {
+  Fixture f;
+  const auto auth_events = [&f] {
+    const std::vector<std::string> reasons = f.EventReasons();
+    return std::count(reasons.begin(), reasons.end(), "AuthSecretMissing");
+  };
+  f.AddPair(Pair({{"auth", {{"secretName", "mine"}}}}));
+  json mine = {{"metadata", {{"name", "mine"}, {"namespace", "redis"}, {"resourceVersion", "1"}}},
+               {"data", {{"password", "aHVudGVyMg=="}}}};
+  mine["metadata"]["labels"] = {{"redispair.io/auth", "true"}};
+  f.client.objects[kube::kSecrets]["redis/mine"] = mine;
+  REQUIRE(f.Reconcile().error.ok());
+  f.SyncCachesFromClient();
+  const json template_before =
+      f.client.objects[kube::kStatefulSets]["redis/redis-master"]["spec"]["template"];
+  CHECK(auth_events() == 0);
+
+  // A metadata-only edit of the Secret: nothing to write.
+  f.client.objects[kube::kSecrets]["redis/mine"]["metadata"]["labels"]["team"] = "a";
+  f.client.objects[kube::kSecrets]["redis/mine"]["metadata"]["resourceVersion"] = "2";
+  f.client.calls.clear();
+  REQUIRE(f.Reconcile().error.ok());
+  CHECK(f.client.CallsOf("apply").empty());
+
+  // The Secret goes away: status and one Event say so, and no workload is rolled out.
+  f.client.objects[kube::kSecrets].erase("redis/mine");
+  f.client.calls.clear();
+  REQUIRE(f.Reconcile().error.ok());
+  CHECK(ReadyReason(f.WrittenStatus()) == "AuthSecretMissing");
+  for (const auto& call : f.client.calls) CHECK(call.resource != kube::kStatefulSets);
+  for (const auto& call : f.client.calls) CHECK(call.resource != kube::kDeployments);
+  CHECK(auth_events() == 1);
+  f.SyncCachesFromClient();
+  CHECK(f.client.objects[kube::kStatefulSets]["redis/redis-master"]["spec"]["template"] ==
+        template_before);
+  REQUIRE(f.Reconcile().error.ok());
+  CHECK(auth_events() == 1);
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "controller/render.h"
+#include "test_objects.h"
+
 namespace redispair {
 
 using nlohmann::json;
@@ -34,6 +37,15 @@ TEST_CASE("LocalVolumePinnedToOneHostNamesIt") {
 TEST_CASE("VolumeUsableOnSeveralNodesPinsNothing") {
   CHECK_FALSE(NodeFromVolume(LocalPv(json::array({"node-a", "node-b"}))).has_value());
   CHECK_FALSE(NodeFromVolume(json{{"spec", json::object()}}).has_value());
+}
+
+TEST_CASE("TheNodesTheReplicaAvoidsAreReadBackFromItsDeployment") {
+  RenderInputs in;
+  in.replica_avoid_nodes = {"node-a"};
+  CHECK(AvoidedNodes(BuildReplicaDeployment(testing::DefaultPair(), in)) ==
+        std::vector<std::string>{"node-a"});
+  CHECK(AvoidedNodes(BuildReplicaDeployment(testing::DefaultPair(), {})).empty());
+  CHECK(AvoidedNodes(nlohmann::json::object()).empty());
 }
 
 }  // namespace redispair

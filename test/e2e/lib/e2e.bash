@@ -13,6 +13,7 @@
 #   redispair::e2e::wait_ready [SECS]      until RedisPair redis is Ready
 #   redispair::e2e::pod NAME-PREFIX|ROLE   prints the name of the live (not terminating) pod of master/replica
 #   redispair::e2e::pod_node ROLE          prints its node
+#   redispair::e2e::password               the clients' password, from the Secret the RedisPair names now
 #   redispair::e2e::master_cli ARGS...     redis-cli to the master through <node IP>:32400, from the host
 #   redispair::e2e::replica_cli ARGS...    redis-cli to the replica through <node IP>:32401, from the host
 #   redispair::e2e::note TEXT              prints "# TEXT" to the TAP stream (shown by bats)
@@ -145,7 +146,11 @@ redispair::e2e::role_ready() {
 }
 
 redispair::e2e::password() {
-  redispair::e2e::k get secret "${E2E_RP}-auth" -o jsonpath='{.data.password}' | base64 -d
+  local spec name key
+  spec="$(redispair::e2e::k get rp "${E2E_RP}" -o jsonpath='{.spec.auth.secretName}/{.spec.auth.secretKey}')"
+  IFS=/ read -r name key <<<"${spec}"
+  # The value as stored; $(...) drops the one trailing newline of a --from-file Secret, as the pair does.
+  redispair::e2e::k get secret "${name:-${E2E_RP}-auth}" -o "jsonpath={.data.${key:-password}}" | base64 -d
 }
 
 # redis-cli from the host to PORT on a node IP (the first node unless E2E_VIA_NODE names another one).
