@@ -379,7 +379,10 @@ secret_adopted() {
   [[ "$(rp::cycle::password)" == "${password}" ]]
   [[ "$(rp::cycle::cli "${master}" GET cycle:survivor)" == "still here" ]]
   rp::cycle::eventually 30 secret_adopted
-  rp::cycle::eventually 30 rp::cycle::get_is "$(rp::cycle::node_ip):32401" cycle:survivor "still here"
+  # The address is fixed; the value is read again on every retry (rp::cycle::get_is).
+  local replica
+  replica="$(rp::cycle::node_ip):32401"
+  rp::cycle::eventually 30 rp::cycle::get_is "${replica}" cycle:survivor "still here"
 }
 
 @test "98-redis-down.sh --purge deletes the data and the namespace; a new 01 starts empty and imports at once" {
